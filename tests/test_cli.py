@@ -1,0 +1,76 @@
+import subprocess
+import sys
+
+import pytest
+
+from literate.cli import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_help_lists_the_commands(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for cmd in ("demo", "read", "train", "eval", "bench"):
+        assert f"  {cmd} " in out
+
+
+def test_console_script_runs():
+    out = subprocess.run(
+        [sys.executable, "-m", "literate.cli", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "Usage: literate" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("read", "page.png"),
+        ("train", "reader"),
+        ("eval", "reader", "pages/"),
+        ("bench", "sentinel", "--quick"),
+        ("bench", "plora"),
+        ("bench", "reader"),
+        ("train", "lm", "--out", "x", "--sentinel"),
+        ("train", "lm", "--out", "x", "--method", "plora"),
+    ],
+)
+def test_commands_not_built_yet_say_so_in_one_line(capsys, args):
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert err.count("\n") == 1 and "not built yet" in err
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("eval", "lm", "--model", "/no/such/model"), "no tokenizer.json in /no/such/model"),
+        (("eval", "lm", "--model", "bundled", "--corpus", "klingon"), "unknown corpus 'klingon'"),
+        (("eval", "lm", "--model", "bundled", "--split", "dev"), "unknown split 'dev'"),
+        (("train", "lm", "--out", "x", "--corpus", "/no/such/dir"), "unknown corpus"),
+        (("train", "lm", "--out", "x", "--max-steps", "many"), "Invalid value for '--max-steps'"),
+        (("train", "lm", "--out", "x", "--max-steps", "0"), "--max-steps must be ≥ 1"),
+        (("train", "lm", "--out", "x", "--method", "sgd"), "unknown method 'sgd'"),
+        (("train", "lm", "--out", "x", "--save-steps", "150"), "multiple of --eval-steps"),
+        (("train", "lm", "--out", "x", "--preset", "huge"), "unknown preset 'huge'"),
+        (("train", "lm"), "Missing option '--out'"),
+        (("frobnicate",), "No such command 'frobnicate'"),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_2(capsys, tmp_path, monkeypatch, args, needle):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert err.count("\n") == 1, err
+    assert err.startswith("literate: error: ") and needle in err
+    assert "Traceback" not in err
+
+
+def test_unreadable_checkpoint_is_one_line(capsys, tmp_path):
+    (tmp_path / "tokenizer.json").write_text("garbage")
+    code, _, err = run(capsys, "eval", "lm", "--model", str(tmp_path))
+    assert code == 2 and "cannot read tokenizer" in err and err.count("\n") == 1

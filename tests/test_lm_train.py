@@ -1,0 +1,115 @@
+import math
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import TrainerCallback
+
+from literate.errors import BadValueError, CheckpointError
+from literate.lm.config import PRESETS, llama_config
+from literate.lm.train import LMTrainConfig, load_model, train_lm
+
+
+def n_params(preset: str) -> int:
+    from transformers import LlamaForCausalLM
+
+    cfg = llama_config(preset)
+    return sum(p.numel() for p in LlamaForCausalLM(cfg).parameters())
+
+
+def test_presets_have_the_documented_sizes():
+    assert 0.1e6 <= n_params("nano") <= 0.3e6
+    assert 5e6 <= n_params("small") <= 15e6
+    assert set(PRESETS) == {"nano", "small"}
+
+
+@pytest.fixture
+def nano_cfg(tmp_path, corpus_dir, nano_tokenizer):
+    tok_dir = tmp_path / "tok"
+    nano_tokenizer.save_pretrained(str(tok_dir))
+
+    def make(out: str, **kw) -> LMTrainConfig:
+        base = dict(
+            out=str(tmp_path / out),
+            corpus=str(corpus_dir),
+            preset="nano",
+            tokenizer=str(tok_dir),
+            block_size=64,
+            batch_size=4,
+            lr=3e-3,
+            warmup_steps=2,
+            max_steps=12,
+            eval_steps=4,
+            save_steps=4,
+            eval_blocks=8,
+            seed=3,
+        )
+        base.update(kw)
+        return LMTrainConfig(**base)
+
+    return make
+
+
+def test_nano_training_lowers_the_loss(nano_cfg):
+    summary = train_lm(nano_cfg("run", max_steps=40, eval_steps=20, save_steps=20))
+    curve = [c["eval_loss"] for c in summary["eval_curve"]]
+    assert curve[0] == pytest.approx(math.log(512), abs=0.3)  # untrained: ~uniform
+    assert summary["eval_loss"] < curve[0] - 0.7
+    assert summary["global_step"] == 40
+    model = load_model(summary["config"]["out"])
+    assert model.config.vocab_size == 512
+
+
+class Interrupt(TrainerCallback):
+    """Stops the run like a Ctrl-C after ``at`` optimizer steps (before that step's save)."""
+
+    def __init__(self, at: int):
+        self.at = at
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step == self.at:
+            raise KeyboardInterrupt
+
+
+def test_resume_after_interruption_reaches_the_same_weights(nano_cfg):
+    straight = train_lm(nano_cfg("straight"))
+    with pytest.raises(KeyboardInterrupt):
+        train_lm(nano_cfg("broken"), callbacks=[Interrupt(at=7)])
+    resumed = train_lm(nano_cfg("broken", resume=True))
+    assert resumed["resumed_from"] == "checkpoint-4"
+    assert resumed["global_step"] == straight["global_step"] == 12
+    a = load_file(f"{straight['config']['out']}/model.safetensors")
+    b = load_file(f"{resumed['config']['out']}/model.safetensors")
+    assert a.keys() == b.keys()
+    diff = max((a[k] - b[k]).abs().max().item() for k in a)
+    assert diff <= 1e-5
+
+
+def test_lora_method_trains_and_saves_a_merged_model(nano_cfg):
+    summary = train_lm(nano_cfg("lora", method="lora", lora_rank=2, max_steps=4))
+    model = load_model(summary["config"]["out"])
+    assert not any("lora" in n for n, _ in model.named_parameters())
+    x = torch.randint(4, 512, (1, 8))
+    assert torch.isfinite(model(input_ids=x).logits).all()
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("max_steps", 0, "--max-steps"),
+        ("block_size", 1, "--block-size"),
+        ("method", "bogus", "unknown method"),
+        ("lr", 0.0, "--lr"),
+    ],
+)
+def test_bad_training_values(nano_cfg, field, value, message):
+    with pytest.raises(BadValueError, match=message):
+        train_lm(nano_cfg("bad", **{field: value}))
+
+
+def test_unreadable_checkpoint(tmp_path):
+    with pytest.raises(CheckpointError, match="no config.json"):
+        load_model(tmp_path)
+    (tmp_path / "config.json").write_text('{"model_type": "llama"}')
+    with pytest.raises(CheckpointError, match="cannot load model"):
+        load_model(tmp_path)
