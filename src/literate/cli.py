@@ -176,7 +176,9 @@ def eval_lm_cmd(
         )
     Console().print(table)
     if json_out:
-        write_json_atomic(json_out, {"model": path, "rows": [asdict(r) for r in results]})
+        command = "literate " + " ".join(sys.argv[1:])
+        rows = [asdict(r) for r in results]
+        write_json_atomic(json_out, {"command": command, "model": model, "rows": rows})
 
 
 @eval_app.command("reader", context_settings=_LOOSE)

@@ -45,11 +45,15 @@ def split_documents(
         u = _unit(d.id, seed)
         out["train" if u < train_cut else "validation" if u < val_cut else "test"].append(d)
     if len(docs) >= 3:
-        for split, frac in (("validation", fractions[1]), ("test", fractions[2])):
-            if frac > 0 and not out[split] and len(out["train"]) > 1:
-                # the train document nearest the held-out end of the line moves over
-                out["train"].sort(key=lambda d: _unit(d.id, seed))
-                out[split].append(out["train"].pop())
+        bounds = {"validation": (train_cut, val_cut), "test": (val_cut, 1.0)}
+        for split, (lo, hi) in bounds.items():
+            donor = max(SPLITS, key=lambda k: len(out[k]))
+            if hi > lo and not out[split] and len(out[donor]) > 1:
+                # the donor's document nearest this split's stretch of the line moves over
+                mid = (lo + hi) / 2
+                doc = min(out[donor], key=lambda d: (abs(_unit(d.id, seed) - mid), d.id))
+                out[donor].remove(doc)
+                out[split].append(doc)
     return out
 
 

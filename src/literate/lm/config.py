@@ -38,11 +38,12 @@ def llama_config(preset: str, vocab_size: int | None = None, **overrides) -> Lla
     p = asdict(PRESETS[preset])
     if vocab_size is not None:
         p["vocab_size"] = vocab_size
-    p.update(overrides)
+    p.update({k: v for k, v in overrides.items() if k in p})
+    settings = dict(tie_word_embeddings=True, num_key_value_heads=p["num_attention_heads"])
+    settings.update({k: v for k, v in overrides.items() if k not in p})
     return LlamaConfig(
         **p,
-        num_key_value_heads=p["num_attention_heads"],
-        tie_word_embeddings=True,
+        **settings,
         rms_norm_eps=1e-5,
         rope_theta=10_000.0,
         pad_token_id=0,
