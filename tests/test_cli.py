@@ -36,7 +36,6 @@ def test_console_script_runs():
         ("bench", "plora"),
         ("bench", "reader"),
         ("train", "lm", "--out", "x", "--sentinel"),
-        ("train", "lm", "--out", "x", "--method", "plora"),
     ],
 )
 def test_commands_not_built_yet_say_so_in_one_line(capsys, args):
@@ -58,6 +57,12 @@ def test_commands_not_built_yet_say_so_in_one_line(capsys, args):
         (("train", "lm", "--out", "x", "--save-steps", "150"), "multiple of --eval-steps"),
         (("train", "lm", "--out", "x", "--preset", "huge"), "unknown preset 'huge'"),
         (("train", "lm"), "Missing option '--out'"),
+        (("train", "lm", "--out", "x", "--method", "plora", "--period", "0"), "period must be"),
+        (("train", "lm", "--out", "x", "--method", "plora", "--momentum", "1"), "momentum must be"),
+        (
+            ("train", "lm", "--out", "x", "--method", "plora", "--optimizer-state", "x"),
+            "not one of",
+        ),
         (("frobnicate",), "No such command 'frobnicate'"),
     ],
 )

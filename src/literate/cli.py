@@ -69,8 +69,15 @@ def train_lm_cmd(
         None, help="Tokenizer dir (default: the base's, or a new one)."
     ),
     vocab_size: int = typer.Option(8192, help="Vocabulary of a newly trained tokenizer."),
-    method: str = typer.Option("full", help="full or lora (plora: see the PeriodicLoRA issue)."),
-    rank: int = typer.Option(8, help="LoRA rank."),
+    method: str = typer.Option("full", help="full, lora, or plora (PeriodicLoRA)."),
+    rank: int = typer.Option(8, help="LoRA rank (lora, plora)."),
+    period: int = typer.Option(100, help="plora: optimizer steps per stage."),
+    momentum: float = typer.Option(
+        0.0, help="plora: share of the update kept at an unload, [0, 1)."
+    ),
+    optimizer_state: str = typer.Option("reset", help="plora: at a stage end: reset, prune, keep."),
+    prune_ratio: float = typer.Option(0.99, help="plora: share of optimizer state pruned."),
+    rewarm_steps: int = typer.Option(0, help="plora: learning-rate re-warm-up steps per stage."),
     sentinel: bool = typer.Option(False, help="Train with <SR> sentinel tokens."),
     block_size: int = typer.Option(256, help="Tokens per training sequence."),
     batch_size: int = typer.Option(16),
@@ -93,8 +100,6 @@ def train_lm_cmd(
 
     if sentinel:
         _not_built("train lm --sentinel", "the sentinel-token issue")
-    if method == "plora":
-        _not_built("train lm --method plora", "the PeriodicLoRA issue")
     if save_steps % eval_steps:
         raise BadValueError(
             f"--save-steps ({save_steps}) must be a multiple of --eval-steps ({eval_steps})"
@@ -108,6 +113,11 @@ def train_lm_cmd(
         vocab_size=vocab_size,
         method=method,
         lora_rank=rank,
+        period=period,
+        momentum=momentum,
+        optimizer_state=optimizer_state,
+        prune_ratio=prune_ratio,
+        rewarm_steps=rewarm_steps,
         block_size=block_size,
         batch_size=batch_size,
         grad_accum=grad_accum,

@@ -12,7 +12,7 @@ import math
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -36,7 +36,7 @@ from literate.io import write_json_atomic
 from literate.lm.config import llama_config
 from literate.lm.data import BlockDataset, token_stream
 
-METHODS = ("full", "lora")
+METHODS = ("full", "lora", "plora")
 
 
 @dataclass
@@ -50,6 +50,13 @@ class LMTrainConfig:
     vocab_size: int = 8192
     method: str = "full"
     lora_rank: int = 8
+    # PeriodicLoRA (method "plora"): see literate.plora.PeriodicLoRAConfig
+    period: int = 100
+    momentum: float = 0.0
+    optimizer_state: str = "reset"
+    prune_ratio: float = 0.99
+    rewarm_steps: int = 0
+    keep_best: bool = True  # load the best validation checkpoint at the end (not with plora)
     block_size: int = 256
     batch_size: int = 16
     grad_accum: int = 1
@@ -63,7 +70,18 @@ class LMTrainConfig:
     seed: int = 0
     resume: bool = False
     threads: int | None = None
-    extra: dict = field(default_factory=dict)
+
+    def plora_config(self):
+        from literate.plora import PeriodicLoRAConfig
+
+        return PeriodicLoRAConfig(
+            period=self.period,
+            momentum=self.momentum,
+            optimizer_state=self.optimizer_state,
+            prune_ratio=self.prune_ratio,
+            rewarm_steps=self.rewarm_steps,
+            seed=self.seed,
+        )
 
     def validate(self) -> None:
         positive = (
@@ -87,6 +105,8 @@ class LMTrainConfig:
             raise BadValueError(f"--lr must be > 0, got {self.lr}")
         if self.lora_rank < 1:
             raise BadValueError(f"--rank must be ≥ 1, got {self.lora_rank}")
+        if self.method == "plora":
+            self.plora_config()  # raises on a bad period, momentum, ...
 
 
 class PerplexityTrainer(Trainer):
@@ -130,7 +150,7 @@ def build_model(cfg: LMTrainConfig, tok: PreTrainedTokenizerBase) -> PreTrainedM
         model = LlamaForCausalLM(llama_config(cfg.preset, vocab_size=len(tok)))
     if len(tok) > model.get_input_embeddings().weight.shape[0]:
         model.resize_token_embeddings(len(tok))
-    if cfg.method == "lora":
+    if cfg.method in ("lora", "plora"):
         from peft import LoraConfig, get_peft_model
 
         lora = LoraConfig(
@@ -186,7 +206,9 @@ def training_args(cfg: LMTrainConfig, out: Path) -> TrainingArguments:
         save_strategy="steps",
         save_steps=cfg.save_steps,
         save_total_limit=2,
-        load_best_model_at_end=True,  # small corpora overfit: keep the best validation step
+        # small corpora overfit: keep the best validation step. Not with PeriodicLoRA: its
+        # checkpoints' adapters belong to the base weights of their own time.
+        load_best_model_at_end=cfg.keep_best and cfg.method != "plora",
         metric_for_best_model="eval_loss",
         logging_steps=max(1, min(50, cfg.eval_steps)),
         seed=cfg.seed,
@@ -208,7 +230,15 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
     tok = prepare_tokenizer(cfg, out)
     train, val = datasets(cfg, splits, tok)
     model = build_model(cfg, tok)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     args = training_args(cfg, out)
+    callbacks = list(callbacks or [])
+    plora = None
+    if cfg.method == "plora":
+        from literate.plora import PeriodicLoRACallback
+
+        plora = PeriodicLoRACallback(cfg.plora_config())
+        callbacks.append(plora)
     resume_from = None
     if cfg.resume and Path(args.output_dir).is_dir():
         resume_from = get_last_checkpoint(args.output_dir)
@@ -219,7 +249,7 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
     result = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - start
     metrics = trainer.evaluate()
-    final = trainer.model.merge_and_unload() if cfg.method == "lora" else trainer.model
+    final = trainer.model.merge_and_unload() if cfg.method != "full" else trainer.model
     save_model(final, tok, out)
     steps_run = trainer.state.global_step - (
         int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
@@ -235,6 +265,8 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
         "tokens_per_s": steps_run * cfg.batch_size * cfg.grad_accum * cfg.block_size / seconds,
         "parameters": sum(p.numel() for p in final.parameters()),
         "resumed_from": Path(resume_from).name if resume_from else None,
+        "trainable_params": trainable,
+        "unloads": _plora_history(trainer, plora),
         "eval_curve": [
             {"step": h["step"], "eval_loss": h["eval_loss"]}
             for h in trainer.state.log_history
@@ -243,6 +275,16 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
     }
     write_json_atomic(out / "train_summary.json", summary)
     return summary
+
+
+def _plora_history(trainer: Trainer, plora) -> list[dict] | None:
+    """Unloads of this run (the Trainer may have re-created the callback on resume)."""
+    if plora is None:
+        return None
+    from literate.plora import PeriodicLoRACallback
+
+    live = [c for c in trainer.callback_handler.callbacks if isinstance(c, PeriodicLoRACallback)]
+    return live[0].history if live else plora.history
 
 
 def save_model(model: PreTrainedModel, tok: PreTrainedTokenizerBase, out: Path) -> None:
