@@ -33,7 +33,6 @@ def test_console_script_runs():
         ("train", "reader"),
         ("eval", "reader", "pages/"),
         ("bench", "sentinel", "--quick"),
-        ("bench", "plora"),
         ("bench", "reader"),
         ("train", "lm", "--out", "x", "--sentinel"),
     ],

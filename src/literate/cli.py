@@ -203,10 +203,18 @@ def bench_sentinel_cmd(ctx: typer.Context) -> None:
     _not_built("literate bench sentinel", "the sentinel-token issue")
 
 
-@bench_app.command("plora", context_settings=_LOOSE)
-def bench_plora_cmd(ctx: typer.Context) -> None:
-    """PeriodicLoRA vs LoRA vs full fine-tuning."""
-    _not_built("literate bench plora", "the PeriodicLoRA issue")
+@bench_app.command("plora")
+def bench_plora_cmd(
+    quick: bool = typer.Option(False, help="A small slice (≤ 3 min here)."),
+    json_out: Path | None = typer.Option(None, "--json", help="Output JSON (figures beside it)."),
+    work: Path | None = typer.Option(None, help="Run folder; finished runs are reused."),
+    threads: int = typer.Option(2),
+) -> None:
+    """PeriodicLoRA vs LoRA vs full fine-tuning: loss, learning ability, rank, memory, time."""
+    from literate.plora.bench import run_bench
+
+    default = f"benchmarks/results/plora{'_quick' if quick else ''}.json"
+    run_bench(quick, str(json_out or default), str(work) if work else None, threads)
 
 
 @bench_app.command("reader", context_settings=_LOOSE)

@@ -61,9 +61,10 @@ def entropy_rank(sv: torch.Tensor) -> float:
     return float(torch.exp(-(p * p.log()).sum()))
 
 
-def rank_report(model, start: dict[str, torch.Tensor], energy: float = 0.9) -> list[dict]:
+def rank_report(deltas: dict[str, torch.Tensor], energy: float = 0.9) -> list[dict]:
+    """Per update: norm, effective ranks and spectrum (e.g. of ``accumulated_updates``)."""
     rows = []
-    for name, delta in accumulated_updates(model, start).items():
+    for name, delta in deltas.items():
         sv = singular_values(delta)
         rows.append(
             {

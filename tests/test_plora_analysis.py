@@ -1,0 +1,99 @@
+import pytest
+import torch
+from peft import LoraConfig, get_peft_model
+from torch import nn
+
+from literate.plora import unload_lora
+from literate.plora.analysis import (
+    accumulated_updates,
+    effective_rank,
+    entropy_rank,
+    plot_spectra,
+    rank_report,
+    snapshot_base,
+)
+from literate.plora.bench import add_learning_ability, best_per_config
+
+
+def test_effective_rank_counts_the_directions_holding_90_percent():
+    assert effective_rank(torch.tensor([1.0, 0.0, 0.0])) == 1
+    assert effective_rank(torch.tensor([1.0, 1.0, 1.0, 1.0])) == 4
+    assert effective_rank(torch.tensor([3.0, 1.0, 0.1])) == 2  # 9 / 10.01 < 0.9
+    assert effective_rank(torch.tensor([3.0, 1.0, 0.1]), energy=0.85) == 1
+    assert effective_rank(torch.zeros(3)) == 0
+    assert entropy_rank(torch.tensor([1.0, 1.0, 1.0, 1.0])) == pytest.approx(4.0)
+    assert entropy_rank(torch.tensor([1.0, 0.0])) == pytest.approx(1.0)
+
+
+def test_accumulated_update_includes_unloaded_and_live_parts(tmp_path):
+    torch.manual_seed(0)
+    model = get_peft_model(nn.Sequential(nn.Linear(8, 8)), LoraConfig(r=2, target_modules=["0"]))
+    start = snapshot_base(model)
+    layer = model.base_model.model[0]
+    for stage in range(3):  # three stages of random rank-2 updates
+        with torch.no_grad():
+            layer.lora_B["default"].weight.normal_()
+        unload_lora(model, seed=stage)  # a new seed per stage, as the callback does
+    with torch.no_grad():
+        layer.lora_B["default"].weight.normal_()
+    (delta,) = accumulated_updates(model, start).values()
+    x = torch.randn(4, 8)
+    bias = layer.get_base_layer().bias
+    with torch.no_grad():
+        (w_start,) = start.values()
+        base_out = x @ w_start.T + bias
+        assert torch.allclose(model(x), base_out + x @ delta.T, atol=1e-5)
+    (row,) = rank_report({"0": delta})
+    assert row["effective_rank"] > 2 and len(row["singular_values"]) == 8
+    plot_spectra({"plora": row["singular_values"]}, tmp_path / "s.png")
+    assert (tmp_path / "s.png").stat().st_size > 1000
+
+
+def test_best_learning_rate_and_learning_ability():
+    rows = [
+        {
+            "method": "lora",
+            "rank": 2,
+            "period": None,
+            "momentum": None,
+            "val_loss": 5.0,
+            "eval_loss": 5.0,
+            "lr": 1,
+        },
+        {
+            "method": "lora",
+            "rank": 2,
+            "period": None,
+            "momentum": None,
+            "val_loss": 4.0,
+            "eval_loss": 4.1,
+            "lr": 2,
+        },
+        {
+            "method": "plora",
+            "rank": 2,
+            "period": 5,
+            "momentum": 0.0,
+            "val_loss": 3.0,
+            "eval_loss": 3.1,
+            "lr": 1,
+        },
+        {
+            "method": "full",
+            "rank": None,
+            "period": None,
+            "momentum": None,
+            "val_loss": 2.0,
+            "eval_loss": 2.0,
+            "lr": 1,
+        },
+    ]
+    best = best_per_config(rows)
+    assert [r["lr"] for r in best] == [2, 1, 1]
+    for r in best:
+        r["learning_ability"] = None
+    add_learning_ability(best, l_base=7.1)
+    la = {r["method"]: r["learning_ability"] for r in best}
+    assert la["lora"] == pytest.approx(1.0)
+    assert la["plora"] == pytest.approx((7.1 - 3.1) / (7.1 - 4.1))
+    assert la["full"] is None
