@@ -2,8 +2,8 @@ import math
 
 import pytest
 import torch
+from helpers import Interrupt
 from safetensors.torch import load_file
-from transformers import TrainerCallback
 
 from literate.errors import BadValueError, CheckpointError
 from literate.lm.config import PRESETS, llama_config
@@ -58,17 +58,6 @@ def test_nano_training_lowers_the_loss(nano_cfg):
     assert summary["global_step"] == 40
     model = load_model(summary["config"]["out"])
     assert model.config.vocab_size == 512
-
-
-class Interrupt(TrainerCallback):
-    """Stops the run like a Ctrl-C after ``at`` optimizer steps (before that step's save)."""
-
-    def __init__(self, at: int):
-        self.at = at
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if state.global_step == self.at:
-            raise KeyboardInterrupt
 
 
 def test_resume_after_interruption_reaches_the_same_weights(nano_cfg):

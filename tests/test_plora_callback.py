@@ -1,7 +1,7 @@
 import pytest
 import torch
+from helpers import Interrupt
 from safetensors.torch import load_file
-from transformers import TrainerCallback
 
 from literate.errors import BadValueError
 from literate.lm.train import LMTrainConfig, train_lm
@@ -61,15 +61,6 @@ def test_trainer_unloads_at_every_stage_end(plora_cfg):
     assert [u["stage"] for u in summary["unloads"]] == [1, 2]
     assert all(u["layers"] > 0 and u["delta_norm"] > 0 for u in summary["unloads"])
     assert summary["trainable_params"] < summary["parameters"] / 5
-
-
-class Interrupt(TrainerCallback):
-    def __init__(self, at: int):
-        self.at = at
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if state.global_step == self.at:
-            raise KeyboardInterrupt
 
 
 def test_resume_mid_stage_continues_the_stage(plora_cfg):

@@ -51,9 +51,12 @@ def run_demo(seed: int = 0, threads: int = 2) -> None:
         console.print(tok.decode(out[0, 1:], skip_special_tokens=True), markup=False)
     console.rule("what else literate offers")
     console.print(
-        "• train your own:   literate train lm --corpus shakespeare --base bundled "
-        "--method lora --out runs/bard\n"
-        "• evaluate:         literate eval lm --model runs/bard\n"
-        "• coming next: the Kosmos-2.5 reader (literate read), <SR> sentinel tokens with a\n"
-        "  bounded KV cache (literate bench sentinel), PeriodicLoRA (--method plora)."
+        "• adapt it cheaply:  literate train lm --corpus shakespeare --base bundled "
+        "--method plora --rank 8 --period 75 --out runs/bard",
+        "• evaluate:          literate eval lm --model runs/bard",
+        "• compare methods:   literate bench plora --quick",
+        "• coming next: the Kosmos-2.5 reader (literate read) and <SR> sentinel tokens",
+        "  with a bounded KV cache (literate bench sentinel).",
+        sep="\n",
+        markup=False,
     )

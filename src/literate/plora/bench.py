@@ -58,17 +58,20 @@ class Budget:
 
 
 def sweep(quick: bool) -> tuple[list[RunSpec], Budget]:
+    """Full fine-tuning, LoRA per rank, and PeriodicLoRA per rank: the momenta at the middle
+    period (four stages), and the periods (3, 4 and 10 stages) at momentum 0."""
     if quick:
         budget = Budget(steps=40, eval_blocks=16, test_blocks=32)
-        lrs, ranks, momenta = (3e-3,), (2,), (0.0, 0.5)
+        lrs, ranks, momenta, periods = (3e-3,), (2,), (0.0, 0.5), (10,)
     else:
         budget = Budget(steps=300)
-        lrs, ranks, momenta = (1e-3, 3e-3), (2, 8), (0.0, 0.1, 0.5)
-    period = budget.steps // 4  # four stages: three unloads before the end
+        lrs, ranks, momenta, periods = (1e-3, 3e-3), (2, 8), (0.0, 0.1, 0.5), (30, 75, 100)
+    middle = budget.steps // 4
     specs = [RunSpec("full", lr=lr) for lr in lrs]
     for r in ranks:
         specs += [RunSpec("lora", r, lr=lr) for lr in lrs]
-        specs += [RunSpec("plora", r, period, m, lr) for m in momenta for lr in lrs]
+        specs += [RunSpec("plora", r, middle, m, lr) for m in momenta for lr in lrs]
+        specs += [RunSpec("plora", r, p, 0.0, lr) for p in periods if p != middle for lr in lrs]
     return specs, budget
 
 

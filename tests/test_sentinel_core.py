@@ -1,0 +1,161 @@
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from transformers import LlamaForCausalLM
+
+from literate.errors import BadValueError
+from literate.lm.config import llama_config
+from literate.sentinel import SentinelConfig, build_attention_mask, prepare_sentinels
+from literate.sentinel.chunking import boundary_chars, chunk_text
+from literate.sentinel.mask import allowed_pairs
+from literate.sentinel.prepare import IGNORE
+
+SR = 3
+
+
+def reference_allowed(chunk, sent, cfg):
+    """The rules of DESIGN.md, one query and one key at a time (slow, obviously right)."""
+    t = len(chunk)
+    ordinal, seen = [], 0
+    for s in sent:
+        ordinal.append(seen)
+        seen += not s
+    out = torch.zeros(t, t, dtype=torch.bool)
+    for q in range(t):
+        for k in range(q + 1):
+            if sent[q]:
+                ok = chunk[k] == chunk[q]
+            elif cfg.mode == "paper":
+                ok = True
+            else:
+                local = not sent[k] and chunk[k] >= chunk[q] - cfg.local_chunks
+                summary = sent[k] and chunk[k] < chunk[q]
+                if cfg.max_sentinels is not None:
+                    summary = summary and chunk[k] >= chunk[q] - cfg.max_sentinels
+                sink = not sent[k] and ordinal[k] < cfg.sink_tokens
+                ok = local or summary or sink
+            out[q, k] = ok
+    return out
+
+
+layouts = st.lists(st.integers(0, 9), min_size=1, max_size=8).filter(lambda x: sum(x) > 0)
+configs = st.builds(
+    SentinelConfig,
+    mode=st.sampled_from(["paper", "bounded"]),
+    max_chunk_tokens=st.integers(1, 6),
+    local_chunks=st.integers(0, 3),
+    max_sentinels=st.one_of(st.none(), st.integers(0, 3)),
+    sink_tokens=st.integers(0, 3),
+    sr_position=st.sampled_from(["shared", "continue"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(layouts, configs)
+def test_prepare_and_mask_follow_the_rules(lengths, cfg):
+    ids = list(range(10, 10 + sum(lengths)))
+    b = prepare_sentinels([ids], [lengths], SR, cfg)
+    inp, lab = b.input_ids[0].tolist(), b.labels[0].tolist()
+    # every chunk (empty ones dropped, long ones split) is followed by exactly one <SR>
+    assert [x for x in inp if x != SR] == ids
+    assert inp[-1] == SR and SR not in lab
+    n_chunks = int(b.chunk_ids[0].max()) + 1
+    assert inp.count(SR) == n_chunks
+    assert max(torch.bincount(b.chunk_ids[0][~b.is_sentinel[0]])) <= cfg.max_chunk_tokens
+    # HF shift: label[t+1] is what position t predicts; the targets are ids[1:], once each
+    targets = [lab[t + 1] for t in range(len(inp) - 1) if lab[t + 1] != IGNORE]
+    assert targets == ids[1:]
+    predictors = [inp[t] for t in range(len(inp) - 1) if lab[t + 1] != IGNORE]
+    assert SR not in predictors
+    ordinary_pos = b.position_ids[0][~b.is_sentinel[0]].tolist()
+    if cfg.sr_position == "shared":
+        assert ordinary_pos == list(range(len(ids)))
+    else:
+        assert b.position_ids[0].tolist() == list(range(len(inp)))
+    got = allowed_pairs(b.chunk_ids, b.is_sentinel, b.valid, cfg)[0]
+    want = reference_allowed(b.chunk_ids[0].tolist(), b.is_sentinel[0].tolist(), cfg)
+    assert torch.equal(got, want)
+
+
+def test_padding_is_masked_and_rows_never_empty():
+    cfg = SentinelConfig(mode="bounded")
+    b = prepare_sentinels([[5, 6, 7, 8], [9]], [[2, 2], [1]], SR, cfg)
+    assert b.valid.tolist() == [[True] * 6, [True, True] + [False] * 4]
+    allowed = allowed_pairs(b.chunk_ids, b.is_sentinel, b.valid, cfg)
+    assert not allowed[1, :2, 2:].any()  # real tokens never see padding
+    assert allowed.any(dim=-1).all()
+
+
+def test_float_mask_means_the_same_to_eager_and_sdpa_and_bool_does_not():
+    torch.manual_seed(0)
+    cfg = SentinelConfig(mode="bounded", local_chunks=1, sink_tokens=2)
+    b = prepare_sentinels(
+        [list(range(5, 25)), list(range(30, 42))], [[3, 5, 0, 7, 5], [4, 4, 4]], SR, cfg
+    )
+    mask = build_attention_mask(b.chunk_ids, b.is_sentinel, b.valid, cfg)
+    logits = {}
+    for impl in ("eager", "sdpa"):
+        torch.manual_seed(0)
+        model = LlamaForCausalLM(llama_config("nano", vocab_size=64)).eval()
+        model.set_attn_implementation(impl)
+        with torch.no_grad():
+            for kind, m in (("float", mask), ("bool", mask == 0)):
+                kw = dict(input_ids=b.input_ids, position_ids=b.position_ids, attention_mask=m)
+                logits[impl, kind] = model(**kw).logits[b.valid]
+    assert (logits["eager", "float"] - logits["sdpa", "float"]).abs().max() <= 1e-5
+    assert (logits["sdpa", "bool"] - logits["sdpa", "float"]).abs().max() <= 1e-5
+    # eager adds a boolean mask as 1.0/0.0: it silently masks nothing
+    assert (logits["eager", "bool"] - logits["eager", "float"]).abs().max() > 1e-2
+
+
+def test_masked_tokens_do_not_reach_the_query():
+    torch.manual_seed(0)
+    cfg = SentinelConfig(mode="bounded", local_chunks=0, sink_tokens=1)
+    ids = list(range(10, 22))
+    b = prepare_sentinels([ids], [[4, 4, 4]], SR, cfg)
+    mask = build_attention_mask(b.chunk_ids, b.is_sentinel, b.valid, cfg)
+    model = LlamaForCausalLM(llama_config("nano", vocab_size=64)).eval()
+    changed = b.input_ids.clone()
+    changed[0, 2] = 40  # an ordinary token of chunk 0 (not the sink): hidden from chunk 2
+    with torch.no_grad():
+        a = model(input_ids=b.input_ids, position_ids=b.position_ids, attention_mask=mask).logits
+        c = model(input_ids=changed, position_ids=b.position_ids, attention_mask=mask).logits
+    # layout: a0 a1 a2 a3 SR0 b0..b3 SR1 c0..c3 SR2 (positions 0-4, 5-9, 10-14)
+    assert (a[0, 2:5] - c[0, 2:5]).abs().max() > 0  # chunk 0 itself sees the change
+    assert (a[0, 5:9] - c[0, 5:9]).abs().max() > 0  # chunk 1 sees it through <SR> of chunk 0
+    # two layers: the change needs one to reach <SR> of chunk 0 and one more to reach chunk 1,
+    # so <SR> of chunk 1, which sees only its own chunk, is still untouched
+    assert (a[0, 9] - c[0, 9]).abs().max() == 0
+
+
+def test_chunking_keeps_the_plain_tokenization(nano_tokenizer):
+    text = "To be, or not to be. That is the question!  Whether 'tis nobler?\n\nAy, there's the rub"
+    cfg = SentinelConfig(max_chunk_tokens=64)
+    ids, lengths = chunk_text(text, nano_tokenizer, cfg)
+    assert ids == nano_tokenizer(text)["input_ids"]  # <s> + the same tokens as without sentinels
+    assert sum(lengths) == len(ids) and len(lengths) == 4
+    decoded, i = [], 0
+    for n in lengths:
+        decoded.append(nano_tokenizer.decode(ids[i : i + n], skip_special_tokens=True))
+        i += n
+    assert decoded[0] == "To be, or not to be." and decoded[1].strip() == "That is the question!"
+    one = chunk_text(
+        "no sentence boundary at all here " * 10, nano_tokenizer, SentinelConfig(max_chunk_tokens=7)
+    )
+    assert all(n <= 7 for n in one[1]) and sum(one[1]) == len(one[0])
+    assert boundary_chars("a\nb\nc", "line") == [2, 4]
+    assert boundary_chars("a. b.", "fixed") == []
+
+
+def test_bad_sentinel_inputs(nano_tokenizer):
+    with pytest.raises(BadValueError, match="empty text"):
+        chunk_text("   ", nano_tokenizer, SentinelConfig())
+    with pytest.raises(BadValueError, match="sum to"):
+        prepare_sentinels([[5, 6]], [[3]], SR, SentinelConfig())
+    with pytest.raises(BadValueError, match="already contains"):
+        prepare_sentinels([[5, SR]], [[2]], SR, SentinelConfig())
+    with pytest.raises(BadValueError, match="mode"):
+        SentinelConfig(mode="fast")
+    with pytest.raises(BadValueError, match="chunking"):
+        SentinelConfig(chunking="paragraph")
