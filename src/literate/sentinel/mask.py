@@ -20,29 +20,61 @@ import torch
 from literate.sentinel.config import SentinelConfig
 
 
+def sentinel_visible(
+    q_chunk: torch.Tensor,
+    q_sentinel: torch.Tensor,
+    k_chunk: torch.Tensor,
+    k_sentinel: torch.Tensor,
+    k_ordinal: torch.Tensor,
+    causal: torch.Tensor,
+    config: SentinelConfig,
+) -> torch.Tensor:
+    """The rule for queries ``[..., Q, 1]`` against keys ``[..., 1, K]`` (broadcasting);
+    ``k_ordinal`` is a key's index among ordinary tokens (for the sinks). The mask and the
+    streaming cache both use this one function, so they cannot disagree."""
+    own_chunk = causal & (k_chunk == q_chunk)
+    if config.mode == "paper":
+        ordinary = causal
+    else:
+        local = ~k_sentinel & (k_chunk >= q_chunk - config.local_chunks)
+        summaries = k_sentinel & (k_chunk < q_chunk)
+        if config.max_sentinels is not None:
+            summaries = summaries & (k_chunk >= q_chunk - config.max_sentinels)
+        sinks = ~k_sentinel & (k_ordinal < config.sink_tokens)
+        ordinary = causal & (local | summaries | sinks)
+    return torch.where(q_sentinel, own_chunk, ordinary)
+
+
+def ordinals(is_sentinel: torch.Tensor) -> torch.Tensor:
+    """Each token's index among the ordinary tokens of its row."""
+    return torch.cumsum((~is_sentinel).long(), dim=-1) - 1
+
+
 def allowed_pairs(
     chunk_ids: torch.Tensor, is_sentinel: torch.Tensor, valid: torch.Tensor, config: SentinelConfig
 ) -> torch.Tensor:
     """Boolean [B, T, T]: may query ``q`` (dim 1) attend to key ``k`` (dim 2)."""
-    b, t = chunk_ids.shape
+    t = chunk_ids.shape[1]
     idx = torch.arange(t, device=chunk_ids.device)
     causal = idx[None, :, None] >= idx[None, None, :]
-    cq, ck = chunk_ids[:, :, None], chunk_ids[:, None, :]
-    sq, sk = is_sentinel[:, :, None], is_sentinel[:, None, :]
-    same_chunk = ck == cq
-    if config.mode == "paper":
-        ordinary = causal
-    else:
-        local = ~sk & (ck >= cq - config.local_chunks)
-        summaries = sk & (ck < cq)
-        if config.max_sentinels is not None:
-            summaries = summaries & (ck >= cq - config.max_sentinels)
-        ordinal = torch.cumsum((~is_sentinel).long(), dim=1) - 1  # index among ordinary tokens
-        sinks = (~is_sentinel & (ordinal < config.sink_tokens))[:, None, :]
-        ordinary = causal & (local | summaries | sinks)
-    allowed = torch.where(sq, causal & same_chunk, ordinary) & valid[:, None, :]
+    allowed = sentinel_visible(
+        chunk_ids[:, :, None],
+        is_sentinel[:, :, None],
+        chunk_ids[:, None, :],
+        is_sentinel[:, None, :],
+        ordinals(is_sentinel)[:, None, :],
+        causal,
+        config,
+    )
+    allowed = allowed & valid[:, None, :]
     # padding queries attend to themselves only, so no row is empty (no NaN in softmax)
     return allowed | (~valid[:, :, None] & torch.eye(t, dtype=torch.bool, device=idx.device))
+
+
+def additive(allowed: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Boolean allowed-pairs → additive float mask (0 = attend, dtype min = masked)."""
+    mask = torch.zeros(allowed.shape, dtype=dtype, device=allowed.device)
+    return mask.masked_fill_(~allowed, torch.finfo(dtype).min)
 
 
 def build_attention_mask(
@@ -53,7 +85,4 @@ def build_attention_mask(
     dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
     """The additive float mask [B, 1, T, T] for ``model(..., attention_mask=mask)``."""
-    allowed = allowed_pairs(chunk_ids, is_sentinel, valid, config)
-    mask = torch.zeros(allowed.shape, dtype=dtype, device=allowed.device)
-    mask.masked_fill_(~allowed, torch.finfo(dtype).min)
-    return mask[:, None]
+    return additive(allowed_pairs(chunk_ids, is_sentinel, valid, config), dtype)[:, None]

@@ -1,0 +1,213 @@
+"""Streaming over arbitrarily long text with a bounded KV cache.
+
+Policies, each at a KV budget of ``N`` tokens:
+- ``full``: keep everything (no budget);
+- ``window``: the last ``N`` tokens;
+- ``sinks``: the first ``S`` tokens plus the last ``N - S`` (StreamingLLM);
+- ``sentinel``: bounded mode: ``S`` sinks, the ordinary tokens of the current and the
+  previous ``local_chunks`` chunks, and the ``<SR>`` of as many earlier chunks as the rest of
+  the budget holds.
+
+Tokens go through the model one at a time with explicit ``position_ids`` (the cache length
+is no longer the position) and a 4D mask over the cache. Before each token, every cached key
+that no query from this one on may see is evicted, so the cache never holds more than the
+budget, and the logits equal those of one forward pass with the equivalent mask.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import torch
+from transformers import DynamicCache, PreTrainedModel
+
+from literate.errors import BadValueError
+from literate.sentinel.config import SentinelConfig
+from literate.sentinel.mask import additive, sentinel_visible
+
+POLICIES = ("full", "window", "sinks", "sentinel")
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    budget: int | None = None
+    sinks: int = 0
+    sentinel: SentinelConfig | None = None  # bounded-mode rules (policy "sentinel")
+
+    @classmethod
+    def make(cls, name: str, budget: int | None, config: SentinelConfig) -> Policy:
+        """A policy at a budget; for ``sentinel`` the budget sets ``max_sentinels``."""
+        if name not in POLICIES:
+            raise BadValueError(f"unknown policy {name!r}: use one of {', '.join(POLICIES)}")
+        if name == "full":
+            return cls("full")
+        if budget is None or budget < 1:
+            raise BadValueError(f"policy {name!r} needs a KV budget ≥ 1 (--budget)")
+        if name == "window":
+            return cls("window", budget)
+        if name == "sinks":
+            if budget <= config.sink_tokens:
+                raise BadValueError(
+                    f"budget {budget} leaves no window after {config.sink_tokens} sinks"
+                )
+            return cls("sinks", budget, config.sink_tokens)
+        window = (config.local_chunks + 1) * config.max_chunk_tokens + 1  # + the chunk's own <SR>
+        spare = budget - config.sink_tokens - window
+        if spare < 0:
+            raise BadValueError(
+                f"budget {budget} is smaller than {config.sink_tokens} sinks + "
+                f"{config.local_chunks + 1} chunks of {config.max_chunk_tokens} tokens + <SR>"
+            )
+        rules = replace(config, mode="bounded", max_sentinels=spare)
+        return cls("sentinel", budget, config.sink_tokens, rules)
+
+    def visible(self, q: TokenMeta, k: TokenMeta) -> torch.Tensor:
+        """[Q, K] bool: may each query see each key."""
+        qi, ki = q.index[:, None], k.index[None, :]
+        causal = ki <= qi
+        if self.name == "full":
+            return causal
+        if self.name == "window":
+            return causal & (ki > qi - self.budget)
+        if self.name == "sinks":
+            return causal & ((ki < self.sinks) | (ki > qi - (self.budget - self.sinks)))
+        return sentinel_visible(
+            q.chunk[:, None],
+            q.sentinel[:, None],
+            k.chunk[None, :],
+            k.sentinel[None, :],
+            k.ordinal[None, :],
+            causal,
+            self.sentinel,
+        )
+
+    def needed(self, k: TokenMeta, index: int, chunk: int) -> torch.Tensor:
+        """[K] bool: may any query at or after ``index`` (in chunk ≥ ``chunk``) see the key."""
+        if self.name == "full":
+            return torch.ones_like(k.index, dtype=torch.bool)
+        if self.name == "window":
+            return k.index > index - self.budget
+        if self.name == "sinks":
+            return (k.index < self.sinks) | (k.index > index - (self.budget - self.sinks))
+        c = self.sentinel
+        local = ~k.sentinel & (k.chunk >= chunk - c.local_chunks)
+        summaries = k.sentinel & (k.chunk >= chunk - c.max_sentinels)
+        sinks = ~k.sentinel & (k.ordinal < c.sink_tokens)
+        return local | summaries | sinks
+
+
+@dataclass
+class TokenMeta:
+    """Per-token facts the policies read; for the cache, one entry per cached key."""
+
+    index: torch.Tensor  # place in the full sequence
+    chunk: torch.Tensor
+    sentinel: torch.Tensor
+    ordinal: torch.Tensor  # index among ordinary tokens
+
+    def select(self, keep: torch.Tensor) -> TokenMeta:
+        return TokenMeta(
+            self.index[keep], self.chunk[keep], self.sentinel[keep], self.ordinal[keep]
+        )
+
+    def cat(self, other: TokenMeta) -> TokenMeta:
+        return TokenMeta(
+            *(torch.cat([a, b]) for a, b in zip(self.fields(), other.fields(), strict=True))
+        )
+
+    def fields(self) -> tuple[torch.Tensor, ...]:
+        return self.index, self.chunk, self.sentinel, self.ordinal
+
+    @classmethod
+    def of(cls, chunk_ids: torch.Tensor, is_sentinel: torch.Tensor) -> TokenMeta:
+        ordinal = torch.cumsum((~is_sentinel).long(), 0) - 1
+        return cls(torch.arange(len(chunk_ids)), chunk_ids, is_sentinel, ordinal)
+
+
+def evict(cache: DynamicCache, keep: torch.Tensor) -> None:
+    """Keep only the cache entries where ``keep`` is True, in every layer.
+
+    ``DynamicCache`` has no API to drop arbitrary positions; its layers hold ``keys`` and
+    ``values`` as [batch, heads, length, head_dim], with positions already applied (RoPE),
+    so slicing them is all eviction takes.
+    """
+    if bool(keep.all()):
+        return
+    idx = keep.nonzero().squeeze(-1).to(cache.layers[0].keys.device)
+    for layer in cache.layers:
+        layer.keys = layer.keys.index_select(2, idx)
+        layer.values = layer.values.index_select(2, idx)
+
+
+@dataclass
+class StreamResult:
+    logits: torch.Tensor | None  # [T, V] when kept
+    peak_cache_tokens: int
+    seconds: float
+
+
+@torch.no_grad()
+def stream_logits(
+    model: PreTrainedModel,
+    input_ids: torch.Tensor,
+    position_ids: torch.Tensor,
+    chunk_ids: torch.Tensor,
+    is_sentinel: torch.Tensor,
+    policy: Policy,
+    keep_logits: bool = True,
+    on_logits=None,
+) -> StreamResult:
+    """Run one sequence (1-D tensors) token by token under ``policy``.
+
+    ``on_logits(t, logits_row)`` is called for every position when given (for scoring
+    without keeping [T, V] logits in memory).
+    """
+    model.eval()
+    device = model.device
+    meta = TokenMeta.of(chunk_ids, is_sentinel)
+    cache = DynamicCache(config=model.config)
+    cached: TokenMeta | None = None
+    rows, peak = [], 0
+    start = time.perf_counter()
+    for t in range(len(input_ids)):
+        now = meta.select(torch.tensor([t]))
+        if cached is not None:
+            keep = policy.needed(cached, t, int(chunk_ids[t]))
+            evict(cache, keep)
+            cached = cached.select(keep)
+        keys = now if cached is None else cached.cat(now)
+        peak = max(peak, len(keys.index))
+        mask = additive(policy.visible(now, keys))[None, None].to(device)
+        out = model(
+            input_ids=input_ids[t : t + 1][None].to(device),
+            position_ids=position_ids[t : t + 1][None].to(device),
+            attention_mask=mask,
+            past_key_values=cache,
+            use_cache=True,
+        )
+        row = out.logits[0, -1].float().cpu()
+        if on_logits is not None:
+            on_logits(t, row)
+        if keep_logits:
+            rows.append(row)
+        cached = keys
+    logits = torch.stack(rows) if keep_logits else None
+    return StreamResult(logits, peak, time.perf_counter() - start)
+
+
+def masked_logits(
+    model: PreTrainedModel,
+    input_ids: torch.Tensor,
+    position_ids: torch.Tensor,
+    chunk_ids: torch.Tensor,
+    is_sentinel: torch.Tensor,
+    policy: Policy,
+) -> torch.Tensor:
+    """One forward pass with the policy's equivalent 4D mask: the reference for streaming."""
+    meta = TokenMeta.of(chunk_ids, is_sentinel)
+    mask = additive(policy.visible(meta, meta))[None, None]
+    with torch.no_grad():
+        out = model(input_ids=input_ids[None], position_ids=position_ids[None], attention_mask=mask)
+    return out.logits[0].float()

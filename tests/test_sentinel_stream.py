@@ -1,0 +1,93 @@
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from transformers import LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+from literate.errors import BadValueError
+from literate.lm.config import llama_config
+from literate.sentinel import SentinelConfig, prepare_sentinels
+from literate.sentinel.stream import Policy, masked_logits, stream_logits
+
+SR = 3
+
+
+def tiny_llama():
+    torch.manual_seed(0)
+    return LlamaForCausalLM(llama_config("nano", vocab_size=64)).eval()
+
+
+def tiny_qwen2():
+    torch.manual_seed(0)
+    cfg = Qwen2Config(
+        vocab_size=64,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+    )
+    return Qwen2ForCausalLM(cfg).eval()
+
+
+MODELS = {"llama": tiny_llama(), "qwen2": tiny_qwen2()}
+
+
+def layout(lengths, cfg):
+    ids = [4 + (7 * i) % 60 for i in range(sum(lengths))]
+    b = prepare_sentinels([ids], [lengths], SR, cfg)
+    return b.input_ids[0], b.position_ids[0], b.chunk_ids[0], b.is_sentinel[0]
+
+
+@pytest.mark.parametrize("arch", list(MODELS))
+@pytest.mark.parametrize(
+    "name, budget",
+    [("full", None), ("window", 9), ("sinks", 10), ("sentinel", 24), ("sentinel", 40)],
+)
+@settings(max_examples=6, deadline=None)
+@given(
+    lengths=st.lists(st.integers(0, 9), min_size=1, max_size=7).filter(lambda x: sum(x) > 0),
+    max_chunk=st.integers(1, 5),
+    local=st.integers(0, 2),
+    sinks=st.integers(0, 3),
+)
+def test_streaming_with_eviction_equals_the_masked_forward(
+    arch, name, budget, lengths, max_chunk, local, sinks
+):
+    cfg = SentinelConfig(max_chunk_tokens=max_chunk, local_chunks=local, sink_tokens=sinks)
+    try:
+        policy = Policy.make(name, budget, cfg)
+    except BadValueError:
+        return  # a budget too small for this layout's chunk size: refused, tested below
+    inputs = layout(lengths, cfg)
+    model = MODELS[arch]
+    streamed = stream_logits(model, *inputs, policy)
+    reference = masked_logits(model, *inputs, policy)
+    assert (streamed.logits - reference).abs().max() <= 1e-4
+    if budget is not None:
+        assert streamed.peak_cache_tokens <= budget
+
+
+def test_cache_stays_flat_as_the_text_grows():
+    cfg = SentinelConfig(max_chunk_tokens=4, local_chunks=1, sink_tokens=2)
+    policy = Policy.make("sentinel", 20, cfg)
+    peaks = []
+    for n_chunks in (10, 40):
+        inputs = layout([4] * n_chunks, cfg)
+        peaks.append(
+            stream_logits(MODELS["llama"], *inputs, policy, keep_logits=False).peak_cache_tokens
+        )
+    assert peaks[0] == peaks[1] <= 20
+
+
+def test_bad_policies():
+    cfg = SentinelConfig(max_chunk_tokens=16, local_chunks=1, sink_tokens=4)
+    with pytest.raises(BadValueError, match="smaller than 4 sinks"):
+        Policy.make("sentinel", 30, cfg)
+    with pytest.raises(BadValueError, match="unknown policy"):
+        Policy.make("lru", 30, cfg)
+    with pytest.raises(BadValueError, match="needs a KV budget"):
+        Policy.make("window", None, cfg)
+    with pytest.raises(BadValueError, match="no window"):
+        Policy.make("sinks", 4, cfg)
