@@ -1,0 +1,91 @@
+import pytest
+import torch
+from tokenizers import Tokenizer, models, pre_tokenizers
+from transformers import (
+    LlamaForCausalLM,
+    MistralConfig,
+    MistralForCausalLM,
+    PreTrainedTokenizerFast,
+)
+
+from literate.errors import BadValueError
+from literate.lm.config import llama_config
+from literate.sentinel import SentinelConfig
+from literate.sentinel.chunking import chunk_text
+from literate.sentinel.collator import SentinelCollator
+from literate.sentinel.model import check_mask_support, ensure_sr_token
+
+
+def test_sr_token_is_added_once_with_a_mean_embedding():
+    tok = Tokenizer(models.WordLevel({"<unk>": 0, "a": 1, "b": 2, "c": 3}, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    hf = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>")
+    model = LlamaForCausalLM(llama_config("nano", vocab_size=4, tie_word_embeddings=False))
+    mean_in = model.get_input_embeddings().weight.mean(0).clone()
+    sr = ensure_sr_token(model, hf)
+    assert sr == 4 and hf("a <SR> b")["input_ids"] == [1, 4, 2]
+    emb = model.get_input_embeddings().weight
+    assert emb.shape[0] == 5 and torch.allclose(emb[4], mean_in)
+    assert ensure_sr_token(model, hf) == 4 and model.get_input_embeddings().weight.shape[0] == 5
+
+
+def test_our_tokenizer_already_has_it(nano_tokenizer):
+    model = LlamaForCausalLM(llama_config("nano", vocab_size=len(nano_tokenizer)))
+    before = model.get_input_embeddings().weight.clone()
+    assert ensure_sr_token(model, nano_tokenizer) == 3
+    assert torch.equal(model.get_input_embeddings().weight, before)
+
+
+def test_mask_support_probe():
+    torch.manual_seed(0)
+    check_mask_support(LlamaForCausalLM(llama_config("nano", vocab_size=32)))
+    mistral = MistralForCausalLM(
+        MistralConfig(
+            vocab_size=32,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=1,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            sliding_window=None,
+        )
+    )
+    check_mask_support(mistral)
+
+    class IgnoresMasks(torch.nn.Module):
+        device = torch.device("cpu")
+
+        def __init__(self):
+            super().__init__()
+            self.inner = LlamaForCausalLM(llama_config("nano", vocab_size=32))
+
+        def get_input_embeddings(self):
+            return self.inner.get_input_embeddings()
+
+        def forward(self, input_ids, attention_mask=None, position_ids=None):
+            return self.inner(input_ids=input_ids)  # drops the mask
+
+    with pytest.raises(BadValueError, match="ignores custom 4D attention masks"):
+        check_mask_support(IgnoresMasks())
+
+
+def test_collator_batches_train_a_model(nano_tokenizer):
+    cfg = SentinelConfig(max_chunk_tokens=12, local_chunks=1, sink_tokens=2)
+    texts = [
+        "To be, or not to be. That is the question.",
+        "Ay, there's the rub! For in that sleep.",
+    ]
+    examples = []
+    for text in texts:
+        ids, lengths = chunk_text(text, nano_tokenizer, cfg)
+        examples.append({"input_ids": ids, "chunk_lengths": lengths})
+    batch = SentinelCollator(sr_id=3, config=cfg)(examples)
+    t = batch["input_ids"].shape[1]
+    assert batch["attention_mask"].shape == (2, 1, t, t)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(llama_config("nano", vocab_size=len(nano_tokenizer)))
+    loss = model(**batch).loss
+    n_targets = sum(len(e["input_ids"]) - 1 for e in examples)
+    assert (batch["labels"][:, 1:] != -100).sum() == n_targets
+    loss.backward()
+    assert torch.isfinite(loss) and model.get_input_embeddings().weight.grad[3].abs().sum() > 0
