@@ -34,7 +34,6 @@ def test_console_script_runs():
         ("eval", "reader", "pages/"),
         ("bench", "sentinel", "--quick"),
         ("bench", "reader"),
-        ("train", "lm", "--out", "x", "--sentinel"),
     ],
 )
 def test_commands_not_built_yet_say_so_in_one_line(capsys, args):
@@ -63,6 +62,7 @@ def test_commands_not_built_yet_say_so_in_one_line(capsys, args):
             "not one of",
         ),
         (("frobnicate",), "No such command 'frobnicate'"),
+        (("train", "lm", "--out", "x", "--sentinel", "--chunking", "words"), "chunking 'words'"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_2(capsys, tmp_path, monkeypatch, args, needle):

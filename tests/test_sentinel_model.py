@@ -89,3 +89,41 @@ def test_collator_batches_train_a_model(nano_tokenizer):
     assert (batch["labels"][:, 1:] != -100).sum() == n_targets
     loss.backward()
     assert torch.isfinite(loss) and model.get_input_embeddings().weight.grad[3].abs().sum() > 0
+
+
+def test_sentinel_blocks_keep_every_token_and_chunk(nano_tokenizer, plays):
+    from literate.sentinel.data import chunked_stream, sentinel_blocks
+
+    cfg = SentinelConfig(max_chunk_tokens=16)
+    docs = plays[:2]
+    docs = [type(d)(d.id, d.text[:3000], d.source) for d in docs]
+    ids, lengths = chunked_stream(docs, nano_tokenizer, cfg)
+    blocks = sentinel_blocks(docs, nano_tokenizer, cfg, block_size=64)
+    assert all(len(b["input_ids"]) == 64 == sum(b["chunk_lengths"]) for b in blocks)
+    assert [i for b in blocks for i in b["input_ids"]] == ids[: 64 * len(blocks)]
+    assert max(n for b in blocks for n in b["chunk_lengths"]) <= 16
+
+
+def test_train_lm_with_sentinels(tmp_path, corpus_dir, nano_tokenizer):
+    from literate.lm.train import LMTrainConfig, train_lm
+
+    tok_dir = tmp_path / "tok"
+    nano_tokenizer.save_pretrained(str(tok_dir))
+    cfg = LMTrainConfig(
+        out=str(tmp_path / "run"),
+        corpus=str(corpus_dir),
+        preset="nano",
+        tokenizer=str(tok_dir),
+        block_size=48,
+        batch_size=4,
+        lr=3e-3,
+        warmup_steps=2,
+        max_steps=20,
+        eval_steps=10,
+        save_steps=10,
+        eval_blocks=8,
+        sentinel=SentinelConfig(max_chunk_tokens=16, sink_tokens=2),
+    )
+    summary = train_lm(cfg)
+    curve = [c["eval_loss"] for c in summary["eval_curve"]]
+    assert curve[-1] < curve[0] - 0.3

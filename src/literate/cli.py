@@ -79,6 +79,11 @@ def train_lm_cmd(
     prune_ratio: float = typer.Option(0.99, help="plora: share of optimizer state pruned."),
     rewarm_steps: int = typer.Option(0, help="plora: learning-rate re-warm-up steps per stage."),
     sentinel: bool = typer.Option(False, help="Train with <SR> sentinel tokens."),
+    chunking: str = typer.Option("sentence", help="sentinel: sentence, line or fixed."),
+    max_chunk_tokens: int = typer.Option(64, help="sentinel: longer chunks are split."),
+    sentinel_mode: str = typer.Option("bounded", help="sentinel: paper or bounded."),
+    local_chunks: int = typer.Option(1, help="sentinel (bounded): previous chunks in view."),
+    sink_tokens: int = typer.Option(4, help="sentinel (bounded): attention-sink tokens."),
     block_size: int = typer.Option(256, help="Tokens per training sequence."),
     batch_size: int = typer.Option(16),
     grad_accum: int = typer.Option(1, help="Gradient accumulation steps."),
@@ -97,9 +102,17 @@ def train_lm_cmd(
     """Train a causal LM (from scratch on a preset, or fine-tune a base)."""
     from literate.lm.train import LMTrainConfig, train_lm
     from literate.paths import resolve_model
+    from literate.sentinel.config import SentinelConfig
 
+    sentinel_cfg = None
     if sentinel:
-        _not_built("train lm --sentinel", "the sentinel-token issue")
+        sentinel_cfg = SentinelConfig(
+            chunking=chunking,
+            max_chunk_tokens=max_chunk_tokens,
+            mode=sentinel_mode,
+            local_chunks=local_chunks,
+            sink_tokens=sink_tokens,
+        )
     if save_steps % eval_steps:
         raise BadValueError(
             f"--save-steps ({save_steps}) must be a multiple of --eval-steps ({eval_steps})"
@@ -118,6 +131,7 @@ def train_lm_cmd(
         optimizer_state=optimizer_state,
         prune_ratio=prune_ratio,
         rewarm_steps=rewarm_steps,
+        sentinel=sentinel_cfg,
         block_size=block_size,
         batch_size=batch_size,
         grad_accum=grad_accum,

@@ -35,6 +35,7 @@ from literate.errors import BadValueError, CheckpointError
 from literate.io import write_json_atomic
 from literate.lm.config import llama_config
 from literate.lm.data import BlockDataset, token_stream
+from literate.sentinel.config import SentinelConfig
 
 METHODS = ("full", "lora", "plora")
 
@@ -57,6 +58,7 @@ class LMTrainConfig:
     prune_ratio: float = 0.99
     rewarm_steps: int = 0
     keep_best: bool = True  # load the best validation checkpoint at the end (not with plora)
+    sentinel: SentinelConfig | None = None  # train with <SR> sentinel tokens
     block_size: int = 256
     batch_size: int = 16
     grad_accum: int = 1
@@ -178,7 +180,17 @@ def load_model(path: str | Path) -> PreTrainedModel:
 
 def datasets(
     cfg: LMTrainConfig, splits: dict[str, list[Document]], tok: PreTrainedTokenizerBase
-) -> tuple[BlockDataset, torch.utils.data.Dataset]:
+) -> tuple[torch.utils.data.Dataset, torch.utils.data.Dataset]:
+    if cfg.sentinel is not None:
+        from literate.sentinel.data import sentinel_blocks
+
+        train = sentinel_blocks(splits["train"], tok, cfg.sentinel, cfg.block_size)
+        val = sentinel_blocks(
+            splits["validation"] or splits["test"], tok, cfg.sentinel, cfg.block_size
+        )
+        if cfg.eval_blocks and len(val) > cfg.eval_blocks:
+            val = [val[i] for i in torch.linspace(0, len(val) - 1, cfg.eval_blocks).long().tolist()]
+        return train, val
     train = BlockDataset(token_stream(splits["train"], tok), cfg.block_size)
     val_docs = splits["validation"] or splits["test"]
     val: torch.utils.data.Dataset = BlockDataset(token_stream(val_docs, tok), cfg.block_size)
@@ -217,6 +229,7 @@ def training_args(cfg: LMTrainConfig, out: Path) -> TrainingArguments:
         dataloader_num_workers=0,
         use_cpu=not torch.cuda.is_available(),
         disable_tqdm=False,
+        remove_unused_columns=False,  # sentinel examples carry chunk_lengths for the collator
     )
 
 
@@ -230,6 +243,13 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
     tok = prepare_tokenizer(cfg, out)
     train, val = datasets(cfg, splits, tok)
     model = build_model(cfg, tok)
+    collator = None
+    if cfg.sentinel is not None:
+        from literate.sentinel import SentinelCollator, check_mask_support, ensure_sr_token
+
+        sr_id = ensure_sr_token(model, tok, cfg.sentinel.sr_token)
+        check_mask_support(model)
+        collator = SentinelCollator(sr_id, cfg.sentinel, pad_id=tok.pad_token_id or 0)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     args = training_args(cfg, out)
     callbacks = list(callbacks or [])
@@ -243,7 +263,12 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
     if cfg.resume and Path(args.output_dir).is_dir():
         resume_from = get_last_checkpoint(args.output_dir)
     trainer = PerplexityTrainer(
-        model=model, args=args, train_dataset=train, eval_dataset=val, callbacks=callbacks
+        model=model,
+        args=args,
+        train_dataset=train,
+        eval_dataset=val,
+        data_collator=collator,
+        callbacks=callbacks,
     )
     start = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=resume_from)
@@ -260,7 +285,7 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
         "train_loss": result.training_loss,
         "eval_loss": metrics["eval_loss"],
         "eval_perplexity": math.exp(min(metrics["eval_loss"], 50.0)),
-        "train_tokens": len(train) * cfg.block_size,
+        "train_tokens": len(train) * cfg.block_size,  # original tokens (no <SR>)
         "seconds": seconds,
         "tokens_per_s": steps_run * cfg.batch_size * cfg.grad_accum * cfg.block_size / seconds,
         "parameters": sum(p.numel() for p in final.parameters()),
