@@ -1,3 +1,5 @@
+import json
+
 import pytest
 import torch
 from tokenizers import Tokenizer, models, pre_tokenizers
@@ -127,3 +129,5 @@ def test_train_lm_with_sentinels(tmp_path, corpus_dir, nano_tokenizer):
     summary = train_lm(cfg)
     curve = [c["eval_loss"] for c in summary["eval_curve"]]
     assert curve[-1] < curve[0] - 0.3
+    saved = json.loads((tmp_path / "run" / "sentinel_config.json").read_text())
+    assert SentinelConfig(**saved) == cfg.sentinel

@@ -91,3 +91,20 @@ def test_bad_policies():
         Policy.make("window", None, cfg)
     with pytest.raises(BadValueError, match="no window"):
         Policy.make("sinks", 4, cfg)
+
+
+def test_stream_score_equals_the_masked_loss():
+    from literate.sentinel.stream import stream_score
+
+    cfg = SentinelConfig(max_chunk_tokens=4, local_chunks=1, sink_tokens=2)
+    ids = [4 + (5 * i) % 60 for i in range(30)]
+    b = prepare_sentinels([ids], [[3, 4, 0, 6, 5, 4, 8]], SR, cfg)
+    row = [x[0] for x in (b.input_ids, b.labels, b.position_ids, b.chunk_ids, b.is_sentinel)]
+    policy = Policy.make("sentinel", 16, cfg)
+    score = stream_score(MODELS["llama"], *row, policy)
+    logits = masked_logits(MODELS["llama"], row[0], row[2], row[3], row[4], policy)
+    ref = torch.nn.functional.cross_entropy(
+        logits[:-1], row[1][1:], ignore_index=-100, reduction="sum"
+    )
+    assert score.tokens == len(ids) - 1
+    assert score.nll == pytest.approx(float(ref), rel=1e-4)

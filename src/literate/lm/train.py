@@ -276,6 +276,8 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
     metrics = trainer.evaluate()
     final = trainer.model.merge_and_unload() if cfg.method != "full" else trainer.model
     save_model(final, tok, out)
+    if cfg.sentinel is not None:  # how the model was trained: evaluation reads it back
+        write_json_atomic(out / "sentinel_config.json", asdict(cfg.sentinel))
     steps_run = trainer.state.global_step - (
         int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
     )

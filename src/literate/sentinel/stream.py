@@ -211,3 +211,45 @@ def masked_logits(
     with torch.no_grad():
         out = model(input_ids=input_ids[None], position_ids=position_ids[None], attention_mask=mask)
     return out.logits[0].float()
+
+
+@dataclass
+class StreamScore:
+    nll: float  # summed negative log-likelihood of the original tokens (nats)
+    tokens: int  # how many were predicted
+    peak_cache_tokens: int
+    seconds: float
+    sequence_tokens: int  # tokens that went through the model (<SR> included)
+
+
+def stream_score(
+    model: PreTrainedModel,
+    input_ids: torch.Tensor,
+    labels: torch.Tensor,
+    position_ids: torch.Tensor,
+    chunk_ids: torch.Tensor,
+    is_sentinel: torch.Tensor,
+    policy: Policy,
+) -> StreamScore:
+    """NLL of the original tokens under ``policy`` (labels in HF's shifted convention, as
+    ``prepare_sentinels`` makes them), without keeping the [T, V] logits."""
+    targets = torch.cat([labels[1:], labels.new_full((1,), -100)])
+    total = 0.0
+
+    def add(t: int, row: torch.Tensor) -> None:
+        nonlocal total
+        if targets[t] != -100:
+            total -= float(torch.log_softmax(row, -1)[targets[t]])
+
+    result = stream_logits(
+        model,
+        input_ids,
+        position_ids,
+        chunk_ids,
+        is_sentinel,
+        policy,
+        keep_logits=False,
+        on_logits=add,
+    )
+    n = int((targets != -100).sum())
+    return StreamScore(total, n, result.peak_cache_tokens, result.seconds, len(input_ids))
