@@ -273,7 +273,14 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
     start = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - start
-    metrics = trainer.evaluate()
+    evals = [h for h in trainer.state.log_history if "eval_loss" in h]
+    if args.load_best_model_at_end and trainer.state.best_metric is not None:
+        final_loss = trainer.state.best_metric  # the loaded best checkpoint's loss
+    elif evals and evals[-1]["step"] == trainer.state.global_step:
+        final_loss = evals[-1]["eval_loss"]  # already measured at the last step
+    else:
+        final_loss = trainer.evaluate()["eval_loss"]
+        evals = [h for h in trainer.state.log_history if "eval_loss" in h]
     final = trainer.model.merge_and_unload() if cfg.method != "full" else trainer.model
     save_model(final, tok, out)
     if cfg.sentinel is not None:  # how the model was trained: evaluation reads it back
@@ -285,8 +292,8 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
         "config": asdict(cfg),
         "global_step": trainer.state.global_step,
         "train_loss": result.training_loss,
-        "eval_loss": metrics["eval_loss"],
-        "eval_perplexity": math.exp(min(metrics["eval_loss"], 50.0)),
+        "eval_loss": final_loss,
+        "eval_perplexity": math.exp(min(final_loss, 50.0)),
         "train_tokens": len(train) * cfg.block_size,  # original tokens (no <SR>)
         "seconds": seconds,
         "tokens_per_s": steps_run * cfg.batch_size * cfg.grad_accum * cfg.block_size / seconds,
@@ -294,11 +301,7 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
         "resumed_from": Path(resume_from).name if resume_from else None,
         "trainable_params": trainable,
         "unloads": _plora_history(trainer, plora),
-        "eval_curve": [
-            {"step": h["step"], "eval_loss": h["eval_loss"]}
-            for h in trainer.state.log_history
-            if "eval_loss" in h
-        ],
+        "eval_curve": [{"step": h["step"], "eval_loss": h["eval_loss"]} for h in evals],
     }
     write_json_atomic(out / "train_summary.json", summary)
     return summary
