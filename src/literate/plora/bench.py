@@ -265,7 +265,8 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
             {k: v for k, v in r.items() if k not in ("spectrum", "eval_curve")} for r in all_rows
         ],
         "plora_rss_vs_lora": {
-            f"r{r['rank']} m{r['momentum']:g}": r["peak_rss_mb"] / lora_rss[r["rank"]]
+            f"r{r['rank']} p{r['period']} m{r['momentum']:g}": r["peak_rss_mb"]
+            / lora_rss[r["rank"]]
             for r in rows
             if r["method"] == "plora" and r["rank"] in lora_rss
         },
