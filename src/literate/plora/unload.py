@@ -17,6 +17,7 @@ from peft.tuners.lora import LoraLayer
 from torch import nn
 
 from literate.errors import BadValueError
+from literate.plora import sharded
 
 _QUANTISED_PARAMS = ("Params4bit", "Int8Params", "QTensor", "AffineQuantizedTensor")
 
@@ -47,15 +48,13 @@ def lora_layers(model: nn.Module) -> list[tuple[str, LoraLayer]]:
 
 
 def _refuse_sharded(model: nn.Module) -> None:
-    """FSDP / ZeRO-3 shard the base weights; merging needs them gathered (not supported)."""
-    from torch.distributed.tensor import DTensor
-
+    """FSDP2 (DTensor shards) is served by ``sharded.py``; FSDP1's flat parameters and
+    DeepSpeed ZeRO-3's partitions are not."""
     for m in model.modules():
-        kind = type(m).__name__  # FSDP1 wrapper, or FSDP2's FSDP<Module> classes
-        if kind == "FullyShardedDataParallel" or kind.startswith("FSDP"):
+        if type(m).__name__ == "FullyShardedDataParallel":
             raise BadValueError(_SHARDED_MESSAGE)
     for p in model.parameters():
-        if isinstance(p, DTensor) or hasattr(p, "ds_id"):  # FSDP2 / DeepSpeed ZeRO-3
+        if hasattr(p, "ds_id"):
             raise BadValueError(_SHARDED_MESSAGE)
 
 
@@ -74,8 +73,8 @@ def _refuse_tied(model: nn.Module, layers: list[tuple[str, LoraLayer]]) -> None:
 
 
 _SHARDED_MESSAGE = (
-    "PeriodicLoRA needs unsharded base weights to merge into: FSDP and DeepSpeed ZeRO-3 are "
-    "not supported (use DDP or ZeRO-1/2; see the README's PeriodicLoRA section)"
+    "PeriodicLoRA merges into sharded weights only under FSDP2 (fully_shard, accelerate "
+    "fsdp_version: 2); FSDP1 and DeepSpeed ZeRO-3 are not supported (or use DDP, ZeRO-1/2)"
 )
 
 
@@ -128,17 +127,22 @@ def unload_lora(model: nn.Module, momentum: float = 0.0, seed: int | None = None
 def _unload_adapter(layer: LoraLayer, adapter: str, momentum: float, keep: float) -> float:
     """Unload one adapter of one layer; returns the squared norm of what was absorbed."""
     base = layer.get_base_layer()
-    delta = layer.get_delta_weight(adapter)
-    base.weight.add_(((1.0 - momentum) * delta).to(base.weight.dtype))
+    shards = sharded.is_sharded(layer)
+    # FSDP2: ΔW from the gathered factors, added shard by shard; else peft's own formula
+    delta = sharded.delta_weight(layer, adapter) if shards else layer.get_delta_weight(adapter)
+    sharded.add_full(base.weight, (1.0 - momentum) * delta)
     has_bias = layer.lora_bias.get(adapter, False)
     if has_bias:  # the adapter's bias adds scaling * B.bias
         if getattr(base, "bias", None) is None:
             raise BadValueError("lora_bias=True needs base layers with a bias to unload into")
-        b = layer.lora_B[adapter].bias
-        base.bias.add_(((1.0 - momentum) * layer.scaling[adapter] * b).to(base.bias.dtype))
+        b = sharded.full(layer.lora_B[adapter].bias)
+        sharded.add_full(base.bias, (1.0 - momentum) * layer.scaling[adapter] * b)
     if momentum == 0.0:
         # peft's own initialisation: A kaiming, B = 0 (embeddings: A = 0, B normal)
-        layer.reset_lora_parameters(adapter, True)
+        if shards:
+            sharded.reinit(layer, adapter)
+        else:
+            layer.reset_lora_parameters(adapter, True)
     elif adapter in layer.lora_A:
         layer.lora_A[adapter].weight.mul_(keep)
         layer.lora_B[adapter].weight.mul_(keep)
