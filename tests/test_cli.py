@@ -62,6 +62,12 @@ def test_commands_not_built_yet_say_so_in_one_line(capsys, args):
             "not one of",
         ),
         (("frobnicate",), "No such command 'frobnicate'"),
+        (
+            ("eval", "lm", "--policy", "sentinel", "--budget", "64"),
+            "not trained with <SR> sentinels",
+        ),
+        (("eval", "lm", "--policy", "window"), "needs a KV budget"),
+        (("eval", "lm", "--policy", "lru", "--budget", "64"), "unknown policy 'lru'"),
         (("train", "lm", "--out", "x", "--sentinel", "--chunking", "words"), "chunking 'words'"),
     ],
 )

@@ -1,4 +1,5 @@
 import json
+import math
 
 import pytest
 import torch
@@ -131,3 +132,36 @@ def test_train_lm_with_sentinels(tmp_path, corpus_dir, nano_tokenizer):
     assert curve[-1] < curve[0] - 0.3
     saved = json.loads((tmp_path / "run" / "sentinel_config.json").read_text())
     assert SentinelConfig(**saved) == cfg.sentinel
+
+
+def test_streamed_eval_of_a_sentinel_model(tmp_path, corpus_dir, nano_tokenizer):
+    from literate.lm.train import LMTrainConfig, train_lm
+    from literate.sentinel.evaluate import stream_perplexity
+
+    tok_dir = tmp_path / "tok"
+    nano_tokenizer.save_pretrained(str(tok_dir))
+    common = dict(
+        corpus=str(corpus_dir),
+        preset="nano",
+        tokenizer=str(tok_dir),
+        block_size=48,
+        batch_size=4,
+        max_steps=4,
+        eval_steps=4,
+        save_steps=4,
+        eval_blocks=4,
+    )
+    cfg = SentinelConfig(max_chunk_tokens=8, local_chunks=1, sink_tokens=2)
+    train_lm(LMTrainConfig(out=str(tmp_path / "sr"), sentinel=cfg, **common))
+    train_lm(LMTrainConfig(out=str(tmp_path / "plain"), **common))
+    sr, plain = str(tmp_path / "sr"), str(tmp_path / "plain")
+    rows = {
+        p: stream_perplexity(sr, str(corpus_dir), p, b, max_tokens=60)
+        for p, b in (("sentinel", 24), ("paper", None), ("full", None))
+    }
+    assert rows["sentinel"].peak_cache_tokens <= 24
+    assert rows["sentinel"].tokens == rows["full"].tokens == rows["paper"].tokens  # same targets
+    window = stream_perplexity(plain, str(corpus_dir), "window", 16, max_tokens=60)
+    assert window.peak_cache_tokens <= 16 and math.isfinite(window.perplexity)
+    with pytest.raises(BadValueError, match="not trained with <SR> sentinels"):
+        stream_perplexity(plain, str(corpus_dir), "sentinel", 24)

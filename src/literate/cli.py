@@ -165,7 +165,11 @@ def eval_lm_cmd(
     split: str = typer.Option("test", help="train, validation or test."),
     block_size: int = typer.Option(256),
     max_blocks: int | None = typer.Option(None, help="Score only the first N blocks."),
-    policy: str | None = typer.Option(None, help="KV-cache policy (see the sentinel issue)."),
+    policy: str | None = typer.Option(
+        None, help="Stream under a KV-cache policy: full, window, sinks, sentinel, paper."
+    ),
+    budget: int | None = typer.Option(None, help="KV budget in tokens (window, sinks, sentinel)."),
+    max_tokens: int = typer.Option(2048, help="With --policy: tokens streamed per document."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write results here."),
     threads: int | None = typer.Option(None),
 ) -> None:
@@ -179,13 +183,35 @@ def eval_lm_cmd(
     from literate.lm.evaluate import perplexity
     from literate.paths import resolve_model
 
-    if policy is not None:
-        _not_built("eval lm --policy", "the sentinel-token issue")
     if threads:
         import torch
 
         torch.set_num_threads(threads)
     path = resolve_model(model)
+    if policy is not None:
+        from literate.sentinel.evaluate import stream_perplexity
+
+        rows = [stream_perplexity(path, c, policy, budget, split, max_tokens) for c in corpus]
+        table = Table(title=f"{model}: streamed perplexity on the {split} split")
+        for col in ("corpus", "policy", "budget", "tokens", "perplexity", "tokens/s", "peak cache"):
+            table.add_column(col, justify="left" if col in ("corpus", "policy") else "right")
+        for r in rows:
+            table.add_row(
+                r.corpus,
+                r.policy,
+                str(r.budget or "–"),
+                f"{r.tokens:,}",
+                f"{r.perplexity:.2f}",
+                f"{r.tokens_per_s:,.0f}",
+                str(r.peak_cache_tokens),
+            )
+        Console().print(table)
+        if json_out:
+            command = "literate " + " ".join(sys.argv[1:])
+            write_json_atomic(
+                json_out, {"command": command, "model": model, "rows": [asdict(r) for r in rows]}
+            )
+        return
     results = [perplexity(path, c, split, block_size, max_blocks) for c in corpus]
     table = Table(title=f"{model}: perplexity on the {split} split")
     for col in ("corpus", "tokens", "loss", "perplexity", "tokens/s"):

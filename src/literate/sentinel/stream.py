@@ -1,7 +1,7 @@
 """Streaming over arbitrarily long text with a bounded KV cache.
 
 Policies, each at a KV budget of ``N`` tokens:
-- ``full``: keep everything (no budget);
+- ``full``: keep everything (no budget); ``paper``: keep everything, the paper's mask;
 - ``window``: the last ``N`` tokens;
 - ``sinks``: the first ``S`` tokens plus the last ``N - S`` (StreamingLLM);
 - ``sentinel``: bounded mode: ``S`` sinks, the ordinary tokens of the current and the
@@ -26,7 +26,7 @@ from literate.errors import BadValueError
 from literate.sentinel.config import SentinelConfig
 from literate.sentinel.mask import additive, sentinel_visible
 
-POLICIES = ("full", "window", "sinks", "sentinel")
+POLICIES = ("full", "window", "sinks", "sentinel", "paper")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ class Policy:
             raise BadValueError(f"unknown policy {name!r}: use one of {', '.join(POLICIES)}")
         if name == "full":
             return cls("full")
+        if name == "paper":  # the paper's mask, nothing evicted
+            return cls("paper", sentinel=replace(config, mode="paper"))
         if budget is None or budget < 1:
             raise BadValueError(f"policy {name!r} needs a KV budget ≥ 1 (--budget)")
         if name == "window":
@@ -85,7 +87,7 @@ class Policy:
 
     def needed(self, k: TokenMeta, index: int, chunk: int) -> torch.Tensor:
         """[K] bool: may any query at or after ``index`` (in chunk ≥ ``chunk``) see the key."""
-        if self.name == "full":
+        if self.name in ("full", "paper"):
             return torch.ones_like(k.index, dtype=torch.bool)
         if self.name == "window":
             return k.index > index - self.budget

@@ -1,0 +1,103 @@
+"""Perplexity of a (sentinel or plain) LM streamed under a KV-cache policy.
+
+Each document of the split is streamed on its own (its first ``max_tokens`` tokens). A model
+trained with sentinels (it has ``sentinel_config.json``) reads ``<SR>``-augmented text under
+``sentinel`` (bounded mask, budget) or ``paper`` (the paper's mask, no eviction); under
+``full``, ``window`` and ``sinks`` every model reads the plain text. Perplexity is over the
+original tokens only, so the numbers compare across models and policies.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from rich.progress import track
+
+from literate.data.corpora import load_corpus
+from literate.data.splits import get_split
+from literate.data.tokenizer import load_tokenizer
+from literate.errors import BadValueError
+from literate.lm.train import load_model
+from literate.sentinel.chunking import chunk_text
+from literate.sentinel.config import SentinelConfig
+from literate.sentinel.prepare import prepare_sentinels
+from literate.sentinel.stream import Policy, stream_score
+
+SENTINEL_POLICIES = ("sentinel", "paper")
+
+
+@dataclass
+class StreamEval:
+    corpus: str
+    policy: str
+    budget: int | None
+    tokens: int
+    loss: float
+    perplexity: float
+    tokens_per_s: float
+    peak_cache_tokens: int
+
+
+def sentinel_config(model_dir: str) -> SentinelConfig | None:
+    path = Path(model_dir) / "sentinel_config.json"
+    return SentinelConfig(**json.loads(path.read_text())) if path.is_file() else None
+
+
+def _truncate(ids: list[int], lengths: list[int], max_tokens: int) -> tuple[list[int], list[int]]:
+    out, total = [], 0
+    for n in lengths:
+        take = min(n, max_tokens - total)
+        if take <= 0:
+            break
+        out.append(take)
+        total += take
+    return ids[:total], out
+
+
+def stream_perplexity(
+    model_dir: str,
+    corpus: str,
+    policy: str,
+    budget: int | None,
+    split: str = "test",
+    max_tokens: int = 2048,
+    config: SentinelConfig | None = None,
+) -> StreamEval:
+    docs = get_split(load_corpus(corpus), split)
+    trained = sentinel_config(model_dir)
+    if policy in SENTINEL_POLICIES and trained is None:
+        raise BadValueError(
+            f"model {model_dir} was not trained with <SR> sentinels (no sentinel_config.json): "
+            f"policy {policy!r} needs one"
+        )
+    cfg = config or trained or SentinelConfig()
+    rules = Policy.make(policy, budget, cfg)
+    tok, model = load_tokenizer(model_dir), load_model(model_dir)
+    sr_id = tok.convert_tokens_to_ids(cfg.sr_token)
+    nll, n, tokens_seen, seconds, peak = 0.0, 0, 0, 0.0, 0
+    for doc in track(docs, description=f"{policy} @ {budget}", transient=True):
+        ids, lengths = _truncate(*chunk_text(doc.text, tok, cfg), max_tokens)
+        if policy in SENTINEL_POLICIES:
+            b = prepare_sentinels([ids], [lengths], sr_id, cfg)
+            row = [
+                x[0] for x in (b.input_ids, b.labels, b.position_ids, b.chunk_ids, b.is_sentinel)
+            ]
+        else:
+            t = torch.tensor(ids)
+            row = [
+                t,
+                t.clone(),
+                torch.arange(len(ids)),
+                torch.zeros_like(t),
+                torch.zeros_like(t, dtype=torch.bool),
+            ]
+        score = stream_score(model, *row, rules)
+        nll, n = nll + score.nll, n + score.tokens
+        tokens_seen, seconds = tokens_seen + score.sequence_tokens, seconds + score.seconds
+        peak = max(peak, score.peak_cache_tokens)
+    loss = nll / n
+    return StreamEval(corpus, policy, budget, n, loss, math.exp(loss), tokens_seen / seconds, peak)
