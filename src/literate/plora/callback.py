@@ -31,21 +31,31 @@ def lora_parameters(model: torch.nn.Module) -> list[torch.nn.Parameter]:
     return [p for n, p in model.named_parameters() if "lora_" in n and p.requires_grad]
 
 
-@contextmanager
-def scaled_lr(optimizer: torch.optim.Optimizer, factor: float):
-    """Multiply every group's learning rate by ``factor`` for one ``optimizer.step()``, then
-    restore it, so any scheduler keeps owning the schedule."""
+def scale_lr(optimizer: torch.optim.Optimizer, factor: float) -> list[float] | None:
+    """Multiply every group's learning rate by ``factor``; return the old rates to restore."""
     if factor == 1.0:
-        yield
-        return
+        return None
     saved = [g["lr"] for g in optimizer.param_groups]
     for g in optimizer.param_groups:
         g["lr"] = g["lr"] * factor
+    return saved
+
+
+def restore_lr(optimizer: torch.optim.Optimizer, saved: list[float] | None) -> None:
+    if saved is not None:
+        for g, lr in zip(optimizer.param_groups, saved, strict=True):
+            g["lr"] = lr
+
+
+@contextmanager
+def scaled_lr(optimizer: torch.optim.Optimizer, factor: float):
+    """The learning rate times ``factor`` for one ``optimizer.step()``, then restored, so any
+    scheduler keeps owning the schedule."""
+    saved = scale_lr(optimizer, factor)
     try:
         yield
     finally:
-        for g, lr in zip(optimizer.param_groups, saved, strict=True):
-            g["lr"] = lr
+        restore_lr(optimizer, saved)
 
 
 class PeriodicLoRA:
@@ -123,7 +133,7 @@ class PeriodicLoRACallback(TrainerCallback, ExportableState):
     def __init__(self, config: PeriodicLoRAConfig | None = None, **fields):
         self.config = config if config is not None else PeriodicLoRAConfig(**fields)
         self.plora = PeriodicLoRA(self.config)
-        self._lr_context = None
+        self._saved_lr: list[float] | None = None
 
     @property
     def history(self) -> list[dict]:
@@ -151,7 +161,7 @@ class PeriodicLoRACallback(TrainerCallback, ExportableState):
     def on_optimizer_step(self, args, state, control, **kwargs):
         if self._lr_context is not None:
             self._lr_context.__exit__(None, None, None)
-            self._lr_context = None
+            self._saved_lr: list[float] | None = None
 
     def on_step_end(self, args, state, control, model=None, optimizer=None, **kwargs):
         self.plora.after_step(model, optimizer, state.global_step)
