@@ -87,10 +87,16 @@ def plot_spectra(spectra: dict[str, list[float]], path: str | Path, title: str =
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for label, sv in spectra.items():
+    for i, (label, sv) in enumerate(spectra.items()):
         s = torch.tensor(sv)
         if s.numel() and s[0] > 0:
-            ax.semilogy(range(1, len(s) + 1), (s / s[0]).clamp_min(1e-6).tolist(), label=label)
+            ax.semilogy(
+                range(1, len(s) + 1),
+                (s / s[0]).clamp_min(1e-6).tolist(),
+                label=label,
+                color=plt.cm.tab20(i % 20),
+            )
+    ax.set_xlim(0, 64)  # low-rank updates live in the first few dozen directions
     ax.set_xlabel("singular value index")
     ax.set_ylabel("σ_i / σ_1")
     ax.set_title(title or "spectrum of the accumulated update")

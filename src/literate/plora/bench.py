@@ -209,7 +209,8 @@ def plot(rows: list[dict], folder: Path, stem: str) -> list[str]:
 
     def label(r):
         bits = [r["method"]] + ([f"r={r['rank']}"] if r["rank"] else [])
-        return " ".join(bits + ([f"m={r['momentum']:g}"] if r["method"] == "plora" else []))
+        extra = [f"p={r['period']}", f"m={r['momentum']:g}"] if r["method"] == "plora" else []
+        return " ".join(bits + extra)
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for r in rows:
