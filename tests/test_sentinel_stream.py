@@ -108,3 +108,16 @@ def test_stream_score_equals_the_masked_loss():
     )
     assert score.tokens == len(ids) - 1
     assert score.nll == pytest.approx(float(ref), rel=1e-4)
+
+
+def test_sentinel_stream_scores_text(nano_tokenizer):
+    from literate.sentinel import SentinelStream
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(llama_config("nano", vocab_size=len(nano_tokenizer))).eval()
+    text = "To be, or not to be. That is the question. Whether 'tis nobler in the mind. " * 4
+    cfg = SentinelConfig(max_chunk_tokens=8, local_chunks=1, sink_tokens=2)
+    bounded = SentinelStream(model, nano_tokenizer, "sentinel", 24, cfg).score(text, max_tokens=50)
+    plain = SentinelStream(model, nano_tokenizer, "full", None, cfg).score(text, max_tokens=50)
+    assert bounded.tokens == plain.tokens == 49 and bounded.peak_cache_tokens <= 24
+    assert plain.sequence_tokens == 50 < bounded.sequence_tokens  # <SR> inserted only when asked

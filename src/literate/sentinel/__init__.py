@@ -7,13 +7,14 @@ from literate.sentinel.config import SentinelConfig
 from literate.sentinel.mask import build_attention_mask
 from literate.sentinel.model import check_mask_support, ensure_sr_token
 from literate.sentinel.prepare import SentinelBatch, prepare_sentinels
-from literate.sentinel.stream import Policy, masked_logits, stream_logits
+from literate.sentinel.stream import Policy, SentinelStream, masked_logits, stream_logits
 
 __all__ = [
     "Policy",
     "SentinelBatch",
     "SentinelCollator",
     "SentinelConfig",
+    "SentinelStream",
     "build_attention_mask",
     "check_mask_support",
     "ensure_sr_token",

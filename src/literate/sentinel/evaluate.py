@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 from rich.progress import track
 
 from literate.data.corpora import load_corpus
@@ -22,10 +21,8 @@ from literate.data.splits import get_split
 from literate.data.tokenizer import load_tokenizer
 from literate.errors import BadValueError
 from literate.lm.train import load_model
-from literate.sentinel.chunking import chunk_text
 from literate.sentinel.config import SentinelConfig
-from literate.sentinel.prepare import prepare_sentinels
-from literate.sentinel.stream import Policy, stream_score
+from literate.sentinel.stream import Policy, SentinelStream
 
 SENTINEL_POLICIES = ("sentinel", "paper")
 
@@ -47,17 +44,6 @@ def sentinel_config(model_dir: str) -> SentinelConfig | None:
     return SentinelConfig(**json.loads(path.read_text())) if path.is_file() else None
 
 
-def _truncate(ids: list[int], lengths: list[int], max_tokens: int) -> tuple[list[int], list[int]]:
-    out, total = [], 0
-    for n in lengths:
-        take = min(n, max_tokens - total)
-        if take <= 0:
-            break
-        out.append(take)
-        total += take
-    return ids[:total], out
-
-
 def stream_perplexity(
     model_dir: str,
     corpus: str,
@@ -75,27 +61,12 @@ def stream_perplexity(
             f"policy {policy!r} needs one"
         )
     cfg = config or trained or SentinelConfig()
-    rules = Policy.make(policy, budget, cfg)
+    Policy.make(policy, budget, cfg)  # a bad policy or budget fails before the model loads
     tok, model = load_tokenizer(model_dir), load_model(model_dir)
-    sr_id = tok.convert_tokens_to_ids(cfg.sr_token)
+    stream = SentinelStream(model, tok, policy, budget, cfg)
     nll, n, tokens_seen, seconds, peak = 0.0, 0, 0, 0.0, 0
     for doc in track(docs, description=f"{policy} @ {budget}", transient=True):
-        ids, lengths = _truncate(*chunk_text(doc.text, tok, cfg), max_tokens)
-        if policy in SENTINEL_POLICIES:
-            b = prepare_sentinels([ids], [lengths], sr_id, cfg)
-            row = [
-                x[0] for x in (b.input_ids, b.labels, b.position_ids, b.chunk_ids, b.is_sentinel)
-            ]
-        else:
-            t = torch.tensor(ids)
-            row = [
-                t,
-                t.clone(),
-                torch.arange(len(ids)),
-                torch.zeros_like(t),
-                torch.zeros_like(t, dtype=torch.bool),
-            ]
-        score = stream_score(model, *row, rules)
+        score = stream.score(doc.text, max_tokens)
         nll, n = nll + score.nll, n + score.tokens
         tokens_seen, seconds = tokens_seen + score.sequence_tokens, seconds + score.seconds
         peak = max(peak, score.peak_cache_tokens)

@@ -23,8 +23,10 @@ import torch
 from transformers import DynamicCache, PreTrainedModel
 
 from literate.errors import BadValueError
+from literate.sentinel.chunking import chunk_text
 from literate.sentinel.config import SentinelConfig
 from literate.sentinel.mask import additive, sentinel_visible
+from literate.sentinel.prepare import prepare_sentinels
 
 POLICIES = ("full", "window", "sinks", "sentinel", "paper")
 
@@ -255,3 +257,65 @@ def stream_score(
     )
     n = int((targets != -100).sum())
     return StreamScore(total, n, result.peak_cache_tokens, result.seconds, len(input_ids))
+
+
+def _cut(lengths: list[int], max_tokens: int) -> list[int]:
+    """Chunk lengths of the first ``max_tokens`` tokens."""
+    out, total = [], 0
+    for n in lengths:
+        take = min(n, max_tokens - total)
+        if take <= 0:
+            break
+        out.append(take)
+        total += take
+    return out
+
+
+class SentinelStream:
+    """Streaming scorer over long text for one model and one KV policy.
+
+    A model trained with sentinels reads text with ``<SR>`` inserted (policies ``sentinel``
+    and ``paper``); any model reads plain text under ``full``, ``window`` and ``sinks``.
+    """
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer,
+        policy: str = "sentinel",
+        budget: int | None = None,
+        config: SentinelConfig | None = None,
+    ):
+        self.model, self.tokenizer = model, tokenizer
+        self.config = config or SentinelConfig()
+        self.policy = Policy.make(policy, budget, self.config)
+        self.sr_id = None
+        if policy in ("sentinel", "paper"):
+            sr_id = tokenizer.convert_tokens_to_ids(self.config.sr_token)
+            if sr_id is None or sr_id == tokenizer.unk_token_id:
+                raise BadValueError(
+                    f"tokenizer has no {self.config.sr_token} token: train with sentinels first"
+                )
+            self.sr_id = sr_id
+
+    def score(self, text: str, max_tokens: int | None = None) -> StreamScore:
+        """NLL of the original tokens of ``text`` streamed under the policy."""
+        ids, lengths = chunk_text(text, self.tokenizer, self.config)
+        if max_tokens is not None:
+            lengths = _cut(lengths, max_tokens)
+            ids = ids[: sum(lengths)]
+        if self.sr_id is not None:
+            b = prepare_sentinels([ids], [lengths], self.sr_id, self.config)
+            row = [
+                x[0] for x in (b.input_ids, b.labels, b.position_ids, b.chunk_ids, b.is_sentinel)
+            ]
+        else:
+            t = torch.tensor(ids)
+            row = [
+                t,
+                t.clone(),
+                torch.arange(len(ids)),
+                torch.zeros_like(t),
+                torch.zeros_like(t, dtype=torch.bool),
+            ]
+        return stream_score(self.model, *row, self.policy)
