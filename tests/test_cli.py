@@ -32,7 +32,6 @@ def test_console_script_runs():
         ("read", "page.png"),
         ("train", "reader"),
         ("eval", "reader", "pages/"),
-        ("bench", "sentinel", "--quick"),
         ("bench", "reader"),
     ],
 )

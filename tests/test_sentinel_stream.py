@@ -121,3 +121,13 @@ def test_sentinel_stream_scores_text(nano_tokenizer):
     plain = SentinelStream(model, nano_tokenizer, "full", None, cfg).score(text, max_tokens=50)
     assert bounded.tokens == plain.tokens == 49 and bounded.peak_cache_tokens <= 24
     assert plain.sequence_tokens == 50 < bounded.sequence_tokens  # <SR> inserted only when asked
+
+
+@pytest.mark.slow
+def test_bench_sentinel_quick(tmp_path):
+    from literate.sentinel.bench import run_bench
+
+    out = run_bench(True, str(tmp_path / "s.json"), str(tmp_path / "runs"))
+    assert out["stream_vs_masked_max_abs_diff"] <= 1e-4
+    assert all(r["peak_cache_tokens"] <= (r["budget"] or 10**9) for r in out["rows"])
+    assert (tmp_path / "s.png").is_file()

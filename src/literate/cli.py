@@ -237,10 +237,18 @@ def eval_reader_cmd(ctx: typer.Context) -> None:
     _not_built("literate eval reader", "the Kosmos-2.5 reader pipeline")
 
 
-@bench_app.command("sentinel", context_settings=_LOOSE)
-def bench_sentinel_cmd(ctx: typer.Context) -> None:
-    """Sentinel tokens vs window/sinks at equal KV budget."""
-    _not_built("literate bench sentinel", "the sentinel-token issue")
+@bench_app.command("sentinel")
+def bench_sentinel_cmd(
+    quick: bool = typer.Option(False, help="A small slice (≤ 3 min here)."),
+    json_out: Path | None = typer.Option(None, "--json", help="Output JSON (plot beside it)."),
+    work: Path | None = typer.Option(None, help="Run folder; fine-tuned models are reused."),
+    threads: int = typer.Option(2),
+) -> None:
+    """Sentinel tokens vs window/sinks at equal KV budget: perplexity, speed, memory."""
+    from literate.sentinel.bench import run_bench
+
+    default = f"benchmarks/results/sentinel{'_quick' if quick else ''}.json"
+    run_bench(quick, str(json_out or default), str(work) if work else None, threads)
 
 
 @bench_app.command("plora")

@@ -52,8 +52,9 @@ def stream_perplexity(
     split: str = "test",
     max_tokens: int = 2048,
     config: SentinelConfig | None = None,
+    max_docs: int | None = None,
 ) -> StreamEval:
-    docs = get_split(load_corpus(corpus), split)
+    docs = get_split(load_corpus(corpus), split)[:max_docs]
     trained = sentinel_config(model_dir)
     if policy in SENTINEL_POLICIES and trained is None:
         raise BadValueError(

@@ -259,7 +259,7 @@ def stream_score(
     return StreamScore(total, n, result.peak_cache_tokens, result.seconds, len(input_ids))
 
 
-def _cut(lengths: list[int], max_tokens: int) -> list[int]:
+def cut_lengths(lengths: list[int], max_tokens: int) -> list[int]:
     """Chunk lengths of the first ``max_tokens`` tokens."""
     out, total = [], 0
     for n in lengths:
@@ -302,7 +302,7 @@ class SentinelStream:
         """NLL of the original tokens of ``text`` streamed under the policy."""
         ids, lengths = chunk_text(text, self.tokenizer, self.config)
         if max_tokens is not None:
-            lengths = _cut(lengths, max_tokens)
+            lengths = cut_lengths(lengths, max_tokens)
             ids = ids[: sum(lengths)]
         if self.sr_id is not None:
             b = prepare_sentinels([ids], [lengths], self.sr_id, self.config)
