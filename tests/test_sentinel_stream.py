@@ -131,3 +131,22 @@ def test_bench_sentinel_quick(tmp_path):
     assert out["stream_vs_masked_max_abs_diff"] <= 1e-4
     assert all(r["peak_cache_tokens"] <= (r["budget"] or 10**9) for r in out["rows"])
     assert (tmp_path / "s.png").is_file()
+
+
+def test_generation_streams_with_a_bounded_cache(nano_tokenizer):
+    from literate.sentinel import SentinelStream
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(llama_config("nano", vocab_size=len(nano_tokenizer))).eval()
+    cfg = SentinelConfig(max_chunk_tokens=6, local_chunks=1, sink_tokens=2)
+    stream = SentinelStream(model, nano_tokenizer, "sentinel", 24, cfg)
+    out = stream.generate("To be, or not to be. That is", max_new_tokens=80)
+    assert isinstance(out, str) and "<SR>" not in out
+    assert stream.last_peak_cache <= 24
+    # greedy generation under "full" equals Hugging Face's own greedy decoding
+    plain = SentinelStream(model, nano_tokenizer, "full", None, cfg)
+    ids = nano_tokenizer("To be, or not to be. That is", return_tensors="pt")["input_ids"]
+    ref = model.generate(ids, max_new_tokens=12, do_sample=False, pad_token_id=0)
+    assert plain.generate(
+        "To be, or not to be. That is", max_new_tokens=12
+    ) == nano_tokenizer.decode(ref[0, ids.shape[1] :], skip_special_tokens=True)

@@ -16,6 +16,7 @@ budget, and the logits equal those of one forward pass with the equivalent mask.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, replace
 
@@ -29,6 +30,7 @@ from literate.sentinel.mask import additive, sentinel_visible
 from literate.sentinel.prepare import prepare_sentinels
 
 POLICIES = ("full", "window", "sinks", "sentinel", "paper")
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*\s*$|\n\s*\n")
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,47 @@ class StreamResult:
     seconds: float
 
 
-@torch.no_grad()
+class Streamer:
+    """One token at a time through the model under a policy, evicting before each token
+    every cached key that no query from that token on may see."""
+
+    def __init__(self, model: PreTrainedModel, policy: Policy):
+        self.model, self.policy = model.eval(), policy
+        self.cache = DynamicCache(config=model.config)
+        self.cached: TokenMeta | None = None
+        self.fed = 0  # tokens fed so far: the next token's index
+        self.ordinary = 0  # ordinary tokens fed so far
+        self.peak = 0
+
+    @torch.no_grad()
+    def feed(self, token: int, position: int, chunk: int, sentinel: bool) -> torch.Tensor:
+        """Feed one token; returns its logits row (fp32, CPU)."""
+        now = TokenMeta(
+            torch.tensor([self.fed]),
+            torch.tensor([chunk]),
+            torch.tensor([sentinel]),
+            torch.tensor([self.ordinary - int(sentinel)]),
+        )
+        if self.cached is not None:
+            keep = self.policy.needed(self.cached, self.fed, chunk)
+            evict(self.cache, keep)
+            self.cached = self.cached.select(keep)
+        keys = now if self.cached is None else self.cached.cat(now)
+        self.peak = max(self.peak, len(keys.index))
+        device = self.model.device
+        out = self.model(
+            input_ids=torch.tensor([[token]], device=device),
+            position_ids=torch.tensor([[position]], device=device),
+            attention_mask=additive(self.policy.visible(now, keys))[None, None].to(device),
+            past_key_values=self.cache,
+            use_cache=True,
+        )
+        self.cached = keys
+        self.fed += 1
+        self.ordinary += int(not sentinel)
+        return out.logits[0, -1].float().cpu()
+
+
 def stream_logits(
     model: PreTrainedModel,
     input_ids: torch.Tensor,
@@ -168,37 +210,19 @@ def stream_logits(
     ``on_logits(t, logits_row)`` is called for every position when given (for scoring
     without keeping [T, V] logits in memory).
     """
-    model.eval()
-    device = model.device
-    meta = TokenMeta.of(chunk_ids, is_sentinel)
-    cache = DynamicCache(config=model.config)
-    cached: TokenMeta | None = None
-    rows, peak = [], 0
+    streamer = Streamer(model, policy)
+    rows = []
     start = time.perf_counter()
     for t in range(len(input_ids)):
-        now = meta.select(torch.tensor([t]))
-        if cached is not None:
-            keep = policy.needed(cached, t, int(chunk_ids[t]))
-            evict(cache, keep)
-            cached = cached.select(keep)
-        keys = now if cached is None else cached.cat(now)
-        peak = max(peak, len(keys.index))
-        mask = additive(policy.visible(now, keys))[None, None].to(device)
-        out = model(
-            input_ids=input_ids[t : t + 1][None].to(device),
-            position_ids=position_ids[t : t + 1][None].to(device),
-            attention_mask=mask,
-            past_key_values=cache,
-            use_cache=True,
+        row = streamer.feed(
+            int(input_ids[t]), int(position_ids[t]), int(chunk_ids[t]), bool(is_sentinel[t])
         )
-        row = out.logits[0, -1].float().cpu()
         if on_logits is not None:
             on_logits(t, row)
         if keep_logits:
             rows.append(row)
-        cached = keys
     logits = torch.stack(rows) if keep_logits else None
-    return StreamResult(logits, peak, time.perf_counter() - start)
+    return StreamResult(logits, streamer.peak, time.perf_counter() - start)
 
 
 def masked_logits(
@@ -297,6 +321,52 @@ class SentinelStream:
                     f"tokenizer has no {self.config.sr_token} token: train with sentinels first"
                 )
             self.sr_id = sr_id
+
+    def generate(
+        self, prompt: str, max_new_tokens: int = 64, temperature: float = 0.0, seed: int = 0
+    ) -> str:
+        """Continue ``prompt`` under the policy, closing a chunk with ``<SR>`` (sentinel
+        policies) when a generated token ends a sentence or the chunk reaches
+        ``max_chunk_tokens``. Greedy at temperature 0."""
+        cfg, tok = self.config, self.tokenizer
+        ids, lengths = chunk_text(prompt, tok, cfg)
+        streamer = Streamer(self.model, self.policy)
+        position, logits, i = 0, None, 0
+        for c, n in enumerate(lengths):  # every prompt chunk but the open last one gets <SR>
+            for _ in range(n):
+                logits = streamer.feed(ids[i], position, c, False)
+                i, position = i + 1, position + 1
+            if self.sr_id is not None and c < len(lengths) - 1:
+                streamer.feed(self.sr_id, self._sr_position(position), c, True)
+                position += cfg.sr_position == "continue"
+        chunk = len(lengths) - 1
+        gen = torch.Generator().manual_seed(seed)
+        new: list[int] = []
+        in_chunk = lengths[-1]
+        for _ in range(max_new_tokens):
+            if temperature > 0:
+                probs = torch.softmax(logits / temperature, -1)
+                token = int(torch.multinomial(probs, 1, generator=gen))
+            else:
+                token = int(logits.argmax())
+            if token == tok.eos_token_id:
+                break
+            new.append(token)
+            logits = streamer.feed(token, position, chunk, False)
+            position += 1
+            in_chunk += 1
+            text = tok.decode([token])
+            if self.sr_id is not None and (
+                _ENDS_SENTENCE.search(text) or in_chunk >= cfg.max_chunk_tokens
+            ):
+                logits = streamer.feed(self.sr_id, self._sr_position(position), chunk, True)
+                position += cfg.sr_position == "continue"
+                chunk, in_chunk = chunk + 1, 0
+        self.last_peak_cache = streamer.peak
+        return tok.decode(new, skip_special_tokens=True)
+
+    def _sr_position(self, next_position: int) -> int:
+        return next_position - 1 if self.config.sr_position == "shared" else next_position
 
     def score(self, text: str, max_tokens: int | None = None) -> StreamScore:
         """NLL of the original tokens of ``text`` streamed under the policy."""
