@@ -159,3 +159,25 @@ def test_bad_sentinel_inputs(nano_tokenizer):
         SentinelConfig(mode="fast")
     with pytest.raises(BadValueError, match="chunking"):
         SentinelConfig(chunking="paragraph")
+
+
+def test_flex_block_mask_matches_the_dense_mask():
+    import warnings
+
+    from torch.nn.attention.flex_attention import flex_attention
+
+    from literate.sentinel.mask import build_block_mask
+
+    cfg = SentinelConfig(mode="bounded", local_chunks=1, sink_tokens=2, max_chunk_tokens=5)
+    b = prepare_sentinels(
+        [list(range(10, 150)), list(range(10, 90))], [[7] * 20, [9] * 8 + [8]], SR, cfg
+    )
+    block = build_block_mask(b.chunk_ids, b.is_sentinel, b.valid, cfg)
+    dense = build_attention_mask(b.chunk_ids, b.is_sentinel, b.valid, cfg)
+    torch.manual_seed(0)
+    q, k, v = (torch.randn(2, 2, b.input_ids.shape[1], 16) for _ in range(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        flex = flex_attention(q, k, v, block_mask=block)
+    ref = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=dense)
+    assert (flex - ref)[b.valid[:, None, :, None].expand_as(ref)].abs().max() <= 1e-5

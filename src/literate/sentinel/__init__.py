@@ -4,7 +4,7 @@ sentinel). Model preparation and a Trainer collator are here; the CLI is not bui
 
 from literate.sentinel.collator import SentinelCollator
 from literate.sentinel.config import SentinelConfig
-from literate.sentinel.mask import build_attention_mask
+from literate.sentinel.mask import build_attention_mask, build_block_mask
 from literate.sentinel.model import check_mask_support, ensure_sr_token
 from literate.sentinel.prepare import SentinelBatch, prepare_sentinels
 from literate.sentinel.stream import Policy, SentinelStream, masked_logits, stream_logits
@@ -16,6 +16,7 @@ __all__ = [
     "SentinelConfig",
     "SentinelStream",
     "build_attention_mask",
+    "build_block_mask",
     "check_mask_support",
     "ensure_sr_token",
     "masked_logits",

@@ -86,3 +86,28 @@ def build_attention_mask(
 ) -> torch.Tensor:
     """The additive float mask [B, 1, T, T] for ``model(..., attention_mask=mask)``."""
     return additive(allowed_pairs(chunk_ids, is_sentinel, valid, config), dtype)[:, None]
+
+
+def build_block_mask(
+    chunk_ids: torch.Tensor, is_sentinel: torch.Tensor, valid: torch.Tensor, config: SentinelConfig
+):
+    """The same rule as a FlexAttention ``BlockMask`` (for ``flex_attention`` on GPU, where
+    it skips fully masked blocks instead of materialising a [T, T] mask per sequence)."""
+    from torch.nn.attention.flex_attention import create_block_mask
+
+    ordinal = ordinals(is_sentinel)
+
+    def mask_mod(b, h, q, k):
+        allowed = sentinel_visible(
+            chunk_ids[b, q],
+            is_sentinel[b, q],
+            chunk_ids[b, k],
+            is_sentinel[b, k],
+            ordinal[b, k],
+            k <= q,
+            config,
+        )
+        return (allowed & valid[b, k]) | (~valid[b, q] & (q == k))
+
+    b, t = chunk_ids.shape
+    return create_block_mask(mask_mod, b, None, t, t, device=chunk_ids.device)
