@@ -99,7 +99,7 @@ def test_stream_score_equals_the_masked_loss():
     cfg = SentinelConfig(max_chunk_tokens=4, local_chunks=1, sink_tokens=2)
     ids = [4 + (5 * i) % 60 for i in range(30)]
     b = prepare_sentinels([ids], [[3, 4, 0, 6, 5, 4, 8]], SR, cfg)
-    row = [x[0] for x in (b.input_ids, b.labels, b.position_ids, b.chunk_ids, b.is_sentinel)]
+    row = b.row()
     policy = Policy.make("sentinel", 16, cfg)
     score = stream_score(MODELS["llama"], *row, policy)
     logits = masked_logits(MODELS["llama"], row[0], row[2], row[3], row[4], policy)

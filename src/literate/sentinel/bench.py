@@ -176,7 +176,8 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
     ids, lengths = chunk_text(text, tok, SENTINEL)
     lengths = cut_lengths(lengths, 400)
     b = prepare_sentinels([ids[: sum(lengths)]], [lengths], stream.sr_id, SENTINEL)
-    row = [x[0] for x in (b.input_ids, b.position_ids, b.chunk_ids, b.is_sentinel)]
+    ids_, _, pos, chunks, sent = b.row()
+    row = (ids_, pos, chunks, sent)
     policy = Policy.make("sentinel", 128, SENTINEL)
     diff = float(
         (stream_logits(model, *row, policy).logits - masked_logits(model, *row, policy)).abs().max()

@@ -38,6 +38,25 @@ class SentinelBatch:
     def as_dict(self) -> dict[str, torch.Tensor]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
+    def row(self, i: int = 0) -> tuple[torch.Tensor, ...]:
+        """Sequence ``i`` without padding as ``(input_ids, labels, position_ids, chunk_ids,
+        is_sentinel)``: the arguments of the streaming functions."""
+        n = int(self.valid[i].sum())
+        fields = (self.input_ids, self.labels, self.position_ids, self.chunk_ids, self.is_sentinel)
+        return tuple(x[i, :n] for x in fields)
+
+
+def plain_row(ids: Sequence[int]) -> tuple[torch.Tensor, ...]:
+    """A sequence without sentinels in the same form as ``SentinelBatch.row``."""
+    t = torch.tensor(list(ids), dtype=torch.long)
+    return (
+        t,
+        t.clone(),
+        torch.arange(len(t)),
+        torch.zeros_like(t),
+        torch.zeros_like(t, dtype=torch.bool),
+    )
+
 
 def _one(ids: Sequence[int], lengths: Sequence[int], sr_id: int, cfg: SentinelConfig) -> dict:
     if sum(lengths) != len(ids):

@@ -27,7 +27,7 @@ from literate.errors import BadValueError
 from literate.sentinel.chunking import chunk_text
 from literate.sentinel.config import SentinelConfig
 from literate.sentinel.mask import additive, sentinel_visible
-from literate.sentinel.prepare import prepare_sentinels
+from literate.sentinel.prepare import plain_row, prepare_sentinels
 
 POLICIES = ("full", "window", "sinks", "sentinel", "paper")
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*\s*$|\n\s*\n")
@@ -375,17 +375,7 @@ class SentinelStream:
             lengths = cut_lengths(lengths, max_tokens)
             ids = ids[: sum(lengths)]
         if self.sr_id is not None:
-            b = prepare_sentinels([ids], [lengths], self.sr_id, self.config)
-            row = [
-                x[0] for x in (b.input_ids, b.labels, b.position_ids, b.chunk_ids, b.is_sentinel)
-            ]
+            row = prepare_sentinels([ids], [lengths], self.sr_id, self.config).row()
         else:
-            t = torch.tensor(ids)
-            row = [
-                t,
-                t.clone(),
-                torch.arange(len(ids)),
-                torch.zeros_like(t),
-                torch.zeros_like(t, dtype=torch.bool),
-            ]
+            row = plain_row(ids)
         return stream_score(self.model, *row, self.policy)
