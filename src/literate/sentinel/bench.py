@@ -264,7 +264,14 @@ def plot(rows: list[dict], path: Path) -> str:
     for r in rows:
         if r["budget"] is None:
             ax.axhline(r["ppl"], linestyle=":", linewidth=1, color="grey")
-            ax.annotate(f"{r['model']} · {r['policy']}", (ax.get_xlim()[0], r["ppl"]), fontsize=7)
+            ax.text(
+                0.01,
+                r["ppl"],
+                f" {r['model']} · {r['policy']} (no eviction)",
+                fontsize=7,
+                transform=ax.get_yaxis_transform(),
+                va="bottom",
+            )
     ax.set_xscale("log", base=2)
     ax.set_xlabel("KV budget (tokens)")
     ax.set_ylabel("test perplexity (original tokens)")
