@@ -237,32 +237,34 @@ def eval_reader_cmd(ctx: typer.Context) -> None:
     _not_built("literate eval reader", "the Kosmos-2.5 reader pipeline")
 
 
+def _bench(name: str, quick: bool, json_out: Path | None, work: Path | None, threads: int) -> None:
+    """Both sweeps share one signature: ``run_bench(quick, json, work, threads)``."""
+    import importlib
+
+    run_bench = importlib.import_module(f"literate.{name}.bench").run_bench
+    default = f"benchmarks/results/{name}{'_quick' if quick else ''}.json"
+    run_bench(quick, str(json_out or default), str(work) if work else None, threads)
+
+
+_QUICK = typer.Option(False, help="A small slice (≤ 3 min here).")
+_JSON = typer.Option(None, "--json", help="Output JSON (figures beside it).")
+_WORK = typer.Option(None, help="Run folder; finished runs are reused.")
+
+
 @bench_app.command("sentinel")
 def bench_sentinel_cmd(
-    quick: bool = typer.Option(False, help="A small slice (≤ 3 min here)."),
-    json_out: Path | None = typer.Option(None, "--json", help="Output JSON (plot beside it)."),
-    work: Path | None = typer.Option(None, help="Run folder; fine-tuned models are reused."),
-    threads: int = typer.Option(2),
+    quick: bool = _QUICK, json_out: Path | None = _JSON, work: Path | None = _WORK, threads: int = 2
 ) -> None:
     """Sentinel tokens vs window/sinks at equal KV budget: perplexity, speed, memory."""
-    from literate.sentinel.bench import run_bench
-
-    default = f"benchmarks/results/sentinel{'_quick' if quick else ''}.json"
-    run_bench(quick, str(json_out or default), str(work) if work else None, threads)
+    _bench("sentinel", quick, json_out, work, threads)
 
 
 @bench_app.command("plora")
 def bench_plora_cmd(
-    quick: bool = typer.Option(False, help="A small slice (≤ 3 min here)."),
-    json_out: Path | None = typer.Option(None, "--json", help="Output JSON (figures beside it)."),
-    work: Path | None = typer.Option(None, help="Run folder; finished runs are reused."),
-    threads: int = typer.Option(2),
+    quick: bool = _QUICK, json_out: Path | None = _JSON, work: Path | None = _WORK, threads: int = 2
 ) -> None:
     """PeriodicLoRA vs LoRA vs full fine-tuning: loss, learning ability, rank, memory, time."""
-    from literate.plora.bench import run_bench
-
-    default = f"benchmarks/results/plora{'_quick' if quick else ''}.json"
-    run_bench(quick, str(json_out or default), str(work) if work else None, threads)
+    _bench("plora", quick, json_out, work, threads)
 
 
 @bench_app.command("reader", context_settings=_LOOSE)

@@ -55,8 +55,10 @@ def run_demo(seed: int = 0, threads: int = 2) -> None:
         "--method plora --rank 8 --period 75 --out runs/bard",
         "• evaluate:          literate eval lm --model runs/bard",
         "• compare methods:   literate bench plora --quick",
-        "• coming next: the Kosmos-2.5 reader (literate read) and <SR> sentinel tokens",
-        "  with a bounded KV cache (literate bench sentinel).",
+        "• bounded memory:    literate train lm --corpus shakespeare --base bundled --sentinel "
+        "--out runs/bard-sr",
+        "                     literate eval lm --model runs/bard-sr --policy sentinel --budget 128",
+        "• coming next: the Kosmos-2.5 reader (literate read).",
         sep="\n",
         markup=False,
     )

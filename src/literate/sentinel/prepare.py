@@ -35,9 +35,6 @@ class SentinelBatch:
     is_sentinel: torch.Tensor  # [B, T] bool
     valid: torch.Tensor  # [B, T] bool, False on padding
 
-    def as_dict(self) -> dict[str, torch.Tensor]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
     def row(self, i: int = 0) -> tuple[torch.Tensor, ...]:
         """Sequence ``i`` without padding as ``(input_ids, labels, position_ids, chunk_ids,
         is_sentinel)``: the arguments of the streaming functions."""
