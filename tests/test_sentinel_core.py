@@ -8,7 +8,7 @@ from literate.errors import BadValueError
 from literate.lm.config import llama_config
 from literate.sentinel import SentinelConfig, build_attention_mask, prepare_sentinels
 from literate.sentinel.chunking import boundary_chars, chunk_text
-from literate.sentinel.mask import allowed_pairs
+from literate.sentinel.mask import additive, allowed_pairs
 from literate.sentinel.prepare import IGNORE
 
 SR = 3
@@ -76,6 +76,21 @@ def test_prepare_and_mask_follow_the_rules(lengths, cfg):
     got = allowed_pairs(b.chunk_ids, b.is_sentinel, b.valid, cfg)[0]
     want = reference_allowed(b.chunk_ids[0].tolist(), b.is_sentinel[0].tolist(), cfg)
     assert torch.equal(got, want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(layouts, min_size=1, max_size=3), configs, st.integers(1, 7))
+def test_fast_mask_equals_the_general_rule(batch, cfg, block_rows):
+    """The banded builder (padding, several rows, any row block) is the general rule."""
+    ids = [list(range(10, 10 + sum(lengths))) for lengths in batch]
+    b = prepare_sentinels(ids, batch, SR, cfg)
+    want = additive(allowed_pairs(b.chunk_ids, b.is_sentinel, b.valid, cfg))[:, None]
+    got = build_attention_mask(b.chunk_ids, b.is_sentinel, b.valid, cfg, block_rows=block_rows)
+    assert torch.equal(got, want)
+    # chunk ids out of order take the general path and still agree
+    shuffled = b.chunk_ids.flip(-1)
+    want = additive(allowed_pairs(shuffled, b.is_sentinel, b.valid, cfg))[:, None]
+    assert torch.equal(build_attention_mask(shuffled, b.is_sentinel, b.valid, cfg), want)
 
 
 def test_padding_is_masked_and_rows_never_empty():
