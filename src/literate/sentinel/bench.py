@@ -10,14 +10,19 @@ folder, so a rerun skips training.
 
 from __future__ import annotations
 
+import gc
+import json
 import math
 import resource
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
+from literate.errors import LiterateError
 from literate.io import write_json_atomic
 from literate.sentinel.chunking import chunk_text
 from literate.sentinel.config import SentinelConfig
@@ -41,6 +46,7 @@ class Plan:
     tokens_per_doc: int
     long_tokens: int  # the throughput text
     mask_tokens: int
+    memory_tokens: tuple[int, ...]  # text lengths for the memory-growth runs
     budgets: tuple[int, ...] = BUDGETS
 
 
@@ -52,9 +58,17 @@ def plan(quick: bool) -> Plan:
             tokens_per_doc=384,
             long_tokens=1024,
             mask_tokens=2048,
+            memory_tokens=(512, 1024),
             budgets=(64, 128),
         )
-    return Plan(steps=300, docs=5, tokens_per_doc=1024, long_tokens=16384, mask_tokens=8192)
+    return Plan(
+        steps=300,
+        docs=5,
+        tokens_per_doc=1024,
+        long_tokens=16384,
+        mask_tokens=8192,
+        memory_tokens=(4096, 8192, 16384),
+    )
 
 
 SENTINEL = SentinelConfig(max_chunk_tokens=24, local_chunks=1, sink_tokens=4, mode="bounded")
@@ -102,24 +116,104 @@ def _long_text(n_tokens: int, tok) -> str:
     return text
 
 
-def mask_cost(model, n: int) -> dict:
-    """Seconds to build an n-token sentinel mask vs one forward pass over n tokens."""
-    lengths = [20] * (n // 21)
-    ids = [5] * sum(lengths)
-    b = prepare_sentinels([ids], [lengths], 3, SENTINEL)
+def mask_cost(model, n: int, repeats: int = 3) -> dict:
+    """Seconds to build an n-token sentinel mask vs one forward pass over n tokens (both
+    warmed up on a short input first; the build is the median of ``repeats``)."""
+
+    def inputs(n_tokens: int):
+        lengths = [20] * max(1, n_tokens // 21)
+        return prepare_sentinels([[5] * sum(lengths)], [lengths], 3, SENTINEL)
+
+    def build(b):
+        return build_attention_mask(b.chunk_ids, b.is_sentinel, b.valid, SENTINEL)
+
+    def forward(b, mask):
+        with torch.no_grad():
+            model(input_ids=b.input_ids, position_ids=b.position_ids, attention_mask=mask)
+
+    warm = inputs(256)
+    forward(warm, build(warm))
+    b = inputs(n)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        mask = build(b)
+        times.append(time.perf_counter() - start)
+    build_s = sorted(times)[len(times) // 2]
     start = time.perf_counter()
-    mask = build_attention_mask(b.chunk_ids, b.is_sentinel, b.valid, SENTINEL)
-    build = time.perf_counter() - start
-    start = time.perf_counter()
-    with torch.no_grad():
-        model(input_ids=b.input_ids, position_ids=b.position_ids, attention_mask=mask)
-    forward = time.perf_counter() - start
+    forward(b, mask)
+    forward_s = time.perf_counter() - start
     return {
         "tokens": b.input_ids.shape[1],
-        "build_s": build,
-        "forward_s": forward,
-        "build_share": build / forward,
+        "build_s": build_s,
+        "forward_s": forward_s,
+        "build_share": build_s / forward_s,
     }
+
+
+def long_run(model_dir: str, policy: str, budget: int | None, n_tokens: int, threads: int) -> dict:
+    """Stream ``n_tokens`` of test text with one policy. Run in its own process (see
+    ``_long_run_in_process``) so its peak RSS is its own."""
+    from literate.data.tokenizer import load_tokenizer
+    from literate.lm.train import load_model
+
+    torch.set_num_threads(threads)
+    tok, model = load_tokenizer(model_dir), load_model(model_dir)
+    text = _long_text(n_tokens, tok)
+    gc.collect()
+    rss_loaded = _reset_peak_rss()  # loading the corpus peaks higher than streaming does
+    score = SentinelStream(model, tok, policy, budget, SENTINEL).score(text, max_tokens=n_tokens)
+    peak = _peak_rss_mb()
+    return {
+        "policy": policy,
+        "budget": budget,
+        "text_tokens": n_tokens,
+        "tokens": score.sequence_tokens,
+        "tokens_per_s": score.sequence_tokens / score.seconds,
+        "peak_cache_tokens": score.peak_cache_tokens,
+        "ppl": math.exp(score.nll / score.tokens),
+        "rss_loaded_mb": rss_loaded,
+        "peak_rss_mb": peak,
+        "rss_growth_mb": peak - rss_loaded,
+    }
+
+
+def _reset_peak_rss() -> float:
+    """Reset the process's peak RSS (Linux ``clear_refs``) and return the current RSS in MB;
+    elsewhere the peak cannot be reset and includes the loading."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _status_mb("VmRSS")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise OSError(field)
+
+
+def _peak_rss_mb() -> float:
+    try:
+        return _status_mb("VmHWM")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _long_run_in_process(
+    model_dir: str, policy: str, budget: int | None, n_tokens: int, threads: int
+) -> dict:
+    args = json.dumps([model_dir, policy, budget, n_tokens, threads])
+    proc = subprocess.run(
+        [sys.executable, "-m", "literate.sentinel.bench", args], capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise LiterateError(f"long-text run {policy}/{n_tokens} failed: {tail}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int = 2) -> dict:
@@ -182,25 +276,12 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
     diff = float(
         (stream_logits(model, *row, policy).logits - masked_logits(model, *row, policy)).abs().max()
     )
-    # throughput and memory over a long text: full vs sentinel
-    long_rows = []
-    for policy_name, budget in (("sentinel", 256), ("full", None)):
-        s = SentinelStream(model, tok, policy_name, budget, SENTINEL)
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        score = s.score(text, max_tokens=p.long_tokens)
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        long_rows.append(
-            {
-                "policy": policy_name,
-                "budget": budget,
-                "tokens": score.sequence_tokens,
-                "tokens_per_s": score.sequence_tokens / score.seconds,
-                "peak_cache_tokens": score.peak_cache_tokens,
-                "ppl": math.exp(score.nll / score.tokens),
-                "peak_rss_mb_after": after,
-                "rss_growth_mb": after - before,
-            }
-        )
+    # throughput, cache and RSS over growing texts: full vs sentinel, one process per run
+    long_rows = [
+        _long_run_in_process(models["sentinel"], policy_name, budget, n, threads)
+        for policy_name, budget in (("sentinel", 256), ("full", None))
+        for n in p.memory_tokens
+    ]
     cost = mask_cost(model, p.mask_tokens)
     out = Path(json_path)
     payload = {
@@ -231,11 +312,19 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
             str(r["peak_cache_tokens"]),
         )
     console.print(table)
+    memory = Table(title="streaming a long test text (sentinel model, one process per run)")
+    for c in ("policy", "text tokens", "tokens/s", "peak cache", "peak RSS MB", "RSS growth MB"):
+        memory.add_column(c, justify="right")
     for r in long_rows:
-        console.print(
-            f"{p.long_tokens:,}-token text, {r['policy']}: {r['tokens_per_s']:,.0f} tokens/s, "
-            f"peak cache {r['peak_cache_tokens']:,}, RSS growth {r['rss_growth_mb']:,.0f} MB"
+        memory.add_row(
+            f"{r['policy']} {r['budget'] or ''}".strip(),
+            f"{r['text_tokens']:,}",
+            f"{r['tokens_per_s']:,.0f}",
+            f"{r['peak_cache_tokens']:,}",
+            f"{r['peak_rss_mb']:,.0f}",
+            f"{r['rss_growth_mb']:,.0f}",
         )
+    console.print(memory)
     console.print(
         f"streaming vs masked max abs diff: {diff:.2e}; {cost['tokens']:,}-token mask: "
         f"{cost['build_s']:.3f} s = {100 * cost['build_share']:.1f} % of a forward pass"
@@ -281,3 +370,7 @@ def plot(rows: list[dict], path: Path) -> str:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return str(path)
+
+
+if __name__ == "__main__":
+    print(json.dumps(long_run(*json.loads(sys.argv[1]))))
