@@ -26,19 +26,25 @@ def test_console_script_runs():
     assert "Usage: literate" in out.stdout
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ("read", "page.png"),
-        ("train", "reader"),
-        ("eval", "reader", "pages/"),
-        ("bench", "reader"),
-    ],
-)
-def test_commands_not_built_yet_say_so_in_one_line(capsys, args):
-    code, _, err = run(capsys, *args)
+def test_reader_training_not_built_yet_says_so_in_one_line(capsys):
+    code, _, err = run(capsys, "train", "reader")
     assert code == 2
     assert err.count("\n") == 1 and "not built yet" in err
+
+
+@pytest.mark.parametrize(
+    "args, code, needle",
+    [
+        (("read", "nope.png", "--engine", "tesseract"), 1, "nope.png: no such file or folder"),
+        (("read", "x.png", "--task", "all"), 2, "--task all: choose one of ocr, md, both"),
+        (("read", "x.png", "--engine", "abbyy"), 2, "--engine abbyy: choose one of"),
+        (("eval", "reader", "no-pages/", "--engine", "tesseract"), 2, "no-pages: no such folder"),
+    ],
+)
+def test_reader_commands_fail_in_one_line(capsys, args, code, needle):
+    got, _, err = run(capsys, *args)
+    assert got == code
+    assert err.count("\n") == 1 and needle in err, err
 
 
 @pytest.mark.parametrize(

@@ -53,10 +53,37 @@ def demo(
     run_demo(seed=seed, threads=threads)
 
 
-@app.command(context_settings=_LOOSE)
-def read(ctx: typer.Context) -> None:
+@app.command()
+def read(
+    inputs: list[str] = typer.Argument(..., help="Images, PDFs or folders (read recursively)."),
+    task: str = typer.Option("both", help="ocr (lines with boxes), md (Markdown) or both."),
+    engine: str = typer.Option("kosmos", help="kosmos or tesseract."),
+    model: str = typer.Option("bundled", help="bundled, a hub id or a local directory."),
+    out: Path = typer.Option(Path("literate-out"), help="Output folder."),
+    max_patches: int | None = typer.Option(None, help="Image patches (default: the processor's)."),
+    device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or mps."),
+    dtype: str = typer.Option("float32", help="float32, bfloat16 or float16."),
+    batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
+    max_new_tokens: int | None = typer.Option(None, help="Answer length limit per page."),
+    dpi: int = typer.Option(200, min=36, max=1200, help="PDF rasterisation resolution."),
+    quiet: bool = typer.Option(False, help="Write the outputs without printing them."),
+) -> int:
     """Read images and PDFs into text lines with boxes and Markdown."""
-    _not_built("literate read", "the Kosmos-2.5 reader pipeline")
+    from literate.reader.engines import TASKS
+    from literate.reader.run import read_command
+
+    if task not in TASKS:
+        raise BadValueError(f"--task {task}: choose one of {', '.join(TASKS)}")
+    kwargs = {}
+    if engine == "kosmos":
+        kwargs = dict(
+            max_patches=max_patches,
+            device=device,
+            dtype=dtype,
+            batch_size=batch_size,
+            max_new_tokens=max_new_tokens,
+        )
+    return read_command(inputs, out, task, engine, model, quiet, dpi, **kwargs)
 
 
 @train_app.command("lm")
@@ -231,10 +258,37 @@ def eval_lm_cmd(
         write_json_atomic(json_out, {"command": command, "model": model, "rows": rows})
 
 
-@eval_app.command("reader", context_settings=_LOOSE)
-def eval_reader_cmd(ctx: typer.Context) -> None:
+@eval_app.command("reader")
+def eval_reader_cmd(
+    folder: Path = typer.Argument(..., help="Page images with <stem>.json / <stem>.md truth."),
+    engine: str = typer.Option("kosmos", help="kosmos or tesseract."),
+    model: str = typer.Option("bundled", help="bundled, a hub id or a local directory."),
+    task: str = typer.Option("both", help="ocr, md or both."),
+    limit: int | None = typer.Option(None, min=1, help="Score only the first N pages."),
+    max_patches: int | None = typer.Option(None, help="Image patches (default: the processor's)."),
+    device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or mps."),
+    batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
+    json_out: Path | None = typer.Option(None, "--json", help="Write the scores as JSON."),
+) -> None:
     """Score a reader on a folder of pages with ground truth."""
-    _not_built("literate eval reader", "the Kosmos-2.5 reader pipeline")
+    from literate.io import write_json_atomic
+    from literate.reader import Reader
+    from literate.reader.engines import TASKS
+    from literate.reader.evaluate import evaluate_reader
+
+    if task not in TASKS:
+        raise BadValueError(f"--task {task}: choose one of {', '.join(TASKS)}")
+    kwargs = {}
+    if engine == "kosmos":
+        kwargs = dict(max_patches=max_patches, device=device, batch_size=batch_size)
+    scores = evaluate_reader(folder, Reader.from_pretrained(model, engine, **kwargs), task, limit)
+    for line in scores.errors:
+        _error(line)
+    row = scores.row()
+    for k, v in row.items():
+        typer.echo(f"{k:>16}: {v:.4f}" if isinstance(v, float) else f"{k:>16}: {v}")
+    if json_out:
+        write_json_atomic(json_out, row | {"errors": scores.errors})
 
 
 def _bench(name: str, quick: bool, json_out: Path | None, work: Path | None, threads: int) -> None:
@@ -267,10 +321,20 @@ def bench_plora_cmd(
     _bench("plora", quick, json_out, work, threads)
 
 
-@bench_app.command("reader", context_settings=_LOOSE)
-def bench_reader_cmd(ctx: typer.Context) -> None:
-    """The bundled reader vs Tesseract on held-out pages."""
-    _not_built("literate bench reader", "the Kosmos-2.5 reader pipeline")
+@bench_app.command("reader")
+def bench_reader_cmd(
+    quick: bool = _QUICK,
+    json_out: Path | None = _JSON,
+    work: Path | None = _WORK,
+    threads: int = typer.Option(2, help="CPU threads."),
+    model: str = typer.Option("bundled", help="The Kosmos-2.5 reader to compare."),
+    pages: int | None = typer.Option(None, min=1, help="Pages (default 100, quick 4)."),
+) -> None:
+    """A Kosmos-2.5 reader vs Tesseract on held-out rendered pages."""
+    from literate.reader.bench import run_bench
+
+    default = f"benchmarks/results/reader{'_quick' if quick else ''}.json"
+    run_bench(quick, str(json_out or default), str(work) if work else None, threads, model, pages)
 
 
 @data_app.command("corpora")

@@ -12,6 +12,7 @@ from pathlib import Path
 from literate.errors import CheckpointError
 
 BUNDLED = {"bundled": "lm-base", "lm-base": "lm-base"}
+BUNDLED_READER = "reader-small"
 
 
 def checkpoints_dir() -> Path:
@@ -26,4 +27,17 @@ def resolve_model(name: str) -> str:
     path = checkpoints_dir() / BUNDLED[name]
     if not (path / "config.json").is_file():
         raise CheckpointError(f"bundled model not found at {path} (set LITERATE_CHECKPOINTS)")
+    return str(path)
+
+
+def resolve_reader(name: str) -> str:
+    """``'bundled'`` → the bundled reader's directory; hub ids and folders unchanged."""
+    if name not in ("bundled", BUNDLED_READER):
+        return name
+    path = checkpoints_dir() / BUNDLED_READER
+    if not (path / "config.json").is_file():
+        raise CheckpointError(
+            f"the bundled reader is not in {path} yet: pass --model DIR|microsoft/kosmos-2.5 "
+            "or --engine tesseract"
+        )
     return str(path)

@@ -1,0 +1,201 @@
+"""Pages rendered with Pillow, with exact ground truth: line boxes and Markdown.
+
+The fast renderer (headings and wrapped paragraphs in one font): the Tesseract check, the
+reader benchmark's pages, and warm-up data. Fonts come from Debian's ``fonts-*`` packages
+(installed by ``scripts/install-system-deps.sh``).
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from literate.errors import LiterateError
+from literate.reader.types import Line
+
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
+# family → (regular, bold) file names
+FONTS = {
+    "dejavu-sans": ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+    "dejavu-serif": ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"),
+    "liberation-sans": ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"),
+    "liberation-serif": ("LiberationSerif-Regular.ttf", "LiberationSerif-Bold.ttf"),
+    "liberation-mono": ("LiberationMono-Regular.ttf", "LiberationMono-Bold.ttf"),
+    "freesans": ("FreeSans.ttf", "FreeSansBold.ttf"),
+    "freeserif": ("FreeSerif.ttf", "FreeSerifBold.ttf"),
+    "carlito": ("Carlito-Regular.ttf", "Carlito-Bold.ttf"),
+    "caladea": ("Caladea-Regular.ttf", "Caladea-Bold.ttf"),
+    "c059": ("C059-Roman.otf", "C059-Bold.otf"),
+}
+
+HEADING_SCALE = {"h1": 1.7, "h2": 1.35, "p": 1.0}
+
+
+@functools.cache
+def _font_file(name: str) -> Path:
+    for root in FONT_DIRS:
+        if root.is_dir():
+            for path in root.rglob(name):
+                return path
+    raise LiterateError(f"font {name} not found: `make demo` installs the Debian font packages")
+
+
+def font(family: str, size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    if family not in FONTS:
+        raise LiterateError(f"unknown font family {family!r}; choose one of {', '.join(FONTS)}")
+    return ImageFont.truetype(str(_font_file(FONTS[family][bold])), size)
+
+
+def available_fonts() -> list[str]:
+    out = []
+    for family in FONTS:
+        try:
+            _font_file(FONTS[family][0])
+            out.append(family)
+        except LiterateError:
+            pass
+    return out
+
+
+@dataclass
+class RenderedPage:
+    image: Image.Image
+    lines: list[Line]
+    markdown: str
+
+
+def wrap(text: str, f: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Greedy word wrap to ``width`` pixels (a word longer than a line gets its own)."""
+    rows, row = [], ""
+    for word in text.split():
+        candidate = f"{row} {word}" if row else word
+        if row and f.getlength(candidate) > width:
+            rows.append(row)
+            row = word
+        else:
+            row = candidate
+    if row:
+        rows.append(row)
+    return rows
+
+
+def render_blocks(
+    blocks: list[tuple[str, str]],
+    family: str = "dejavu-sans",
+    size: int = 26,
+    width: int = 1000,
+    margin: int = 60,
+    line_gap: float = 0.45,
+    max_height: int | None = None,
+) -> RenderedPage:
+    """``blocks``: ``("h1" | "h2" | "p", text)``. Lines are laid out top to bottom; the page
+    is as tall as its content (or cut at ``max_height``, dropping blocks that do not fit)."""
+    placed: list[tuple[tuple[int, int], str, ImageFont.FreeTypeFont]] = []
+    md: list[str] = []
+    y = margin
+    for kind, text in blocks:
+        f = font(family, round(size * HEADING_SCALE[kind]), bold=kind != "p")
+        rows = wrap(text, f, width - 2 * margin)
+        step = round(f.size * (1 + line_gap))
+        if not rows or (max_height and y + step * len(rows) + margin > max_height):
+            break
+        for row in rows:
+            placed.append(((margin, y), row, f))
+            y += step
+        y += round(size * 0.6)
+        prefix = {"h1": "# ", "h2": "## ", "p": ""}[kind]
+        md.append(prefix + " ".join(rows))
+    height = max_height or y + margin
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    lines = []
+    for xy, row, f in placed:
+        draw.text(xy, row, font=f, fill=(0, 0, 0))
+        x0, y0, x1, y1 = draw.textbbox(xy, row, font=f)
+        lines.append(Line(row, (int(x0), int(y0), int(x1), int(y1))))
+    return RenderedPage(image, lines, "\n\n".join(md))
+
+
+def sample_blocks(text: str, rng: random.Random, n_paragraphs: int = 3) -> list[tuple[str, str]]:
+    """A heading, maybe a subheading, and paragraphs of consecutive sentences from ``text``."""
+    words = [w for w in text.split() if w.isprintable()]
+    if len(words) < 20:
+        raise LiterateError("not enough text to lay out a page")
+    start = rng.randrange(0, max(1, len(words) - 200))
+    cursor = start
+    blocks = [("h1", " ".join(words[cursor : cursor + rng.randint(2, 5)]))]
+    cursor += 5
+    for i in range(n_paragraphs):
+        if i == 1 and rng.random() < 0.5:
+            blocks.append(("h2", " ".join(words[cursor : cursor + rng.randint(2, 4)])))
+            cursor += 4
+        n = rng.randint(15, 45)
+        blocks.append(("p", " ".join(words[cursor : cursor + n])))
+        cursor += n
+    return [(k, t) for k, t in blocks if t]
+
+
+def write_page_set(
+    out: str | Path,
+    n: int,
+    seed: int = 0,
+    corpus: str = "shakespeare",
+    split: str = "test",
+    fonts: list[str] | None = None,
+) -> list[Path]:
+    """``n`` rendered pages in the ``literate eval reader`` layout (``page-XXXX.png`` with
+    ``.json`` lines and ``.md``), deterministic per seed; existing pages are kept, so an
+    interrupted run resumes."""
+    from literate.data.corpora import load_corpus
+    from literate.data.splits import get_split
+    from literate.io import write_json_atomic, write_text_atomic
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    fonts = fonts or available_fonts()
+    docs = None
+    paths = []
+    for i in range(n):
+        path = out / f"page-{i:04d}.png"
+        paths.append(path)
+        if (
+            path.is_file()
+            and path.with_suffix(".json").is_file()
+            and path.with_suffix(".md").is_file()
+        ):
+            continue
+        if docs is None:
+            docs = get_split(load_corpus(corpus), split)
+        rng = random.Random(f"{seed}-{i}")
+        doc = docs[rng.randrange(len(docs))]
+        family = fonts[i % len(fonts)]
+        page = render_blocks(
+            sample_blocks(doc.text, rng),
+            family,
+            size=rng.randint(20, 30),
+            width=rng.choice([900, 1000, 1100]),
+            margin=rng.randint(40, 80),
+        )
+        tmp = path.with_name(f".{path.name}.tmp.png")
+        page.image.save(tmp)
+        payload = {
+            "source": f"{corpus}:{doc.id}",
+            "font": family,
+            "pages": [
+                {
+                    "page": 1,
+                    "width": page.image.width,
+                    "height": page.image.height,
+                    "lines": [{"text": ln.text, "bbox": list(ln.bbox)} for ln in page.lines],
+                    "markdown": page.markdown,
+                }
+            ],
+        }
+        write_json_atomic(path.with_suffix(".json"), payload)
+        write_text_atomic(path.with_suffix(".md"), page.markdown + "\n")
+        tmp.replace(path)
+    return paths

@@ -1,0 +1,184 @@
+"""Files → RGB page images: PNG, JPEG, TIFF (every frame), WebP, PDF (every page).
+
+Every page leaves here as 8-bit RGB the right way up: EXIF orientation applied, grayscale,
+palette, 16-bit, CMYK and alpha (over white) converted. Pages above ``max_pixels`` are
+downscaled, not refused; only files too large to decode safely (``decode_limit``) are.
+Each failure is one line naming the file; the other inputs are still read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"}
+SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
+MAX_PIXELS = 24_000_000  # ≈ A4 at 600 dpi; larger pages are downscaled to this
+DECODE_LIMIT = 1_200_000_000  # refuse to decode more pixels than this (memory)
+
+
+class DocumentError(Exception):
+    """A file that cannot be read; the message is one line naming the problem."""
+
+
+@dataclass
+class LoadedDocument:
+    path: Path
+    pages: list[Image.Image]
+    notes: list[str] = field(default_factory=list)  # e.g. "page 1 downscaled from …"
+
+
+def collect_inputs(inputs: list[str | Path]) -> tuple[list[tuple[Path, Path]], list[str]]:
+    """Paths (files or directories, read recursively) → ``(file, base)`` pairs, where
+    ``base`` is the folder relative to which outputs mirror the input tree; plus one error
+    line per missing path. Directories contribute only files with a known suffix."""
+    found, errors = [], []
+    for raw in inputs:
+        p = Path(raw)
+        if p.is_dir():
+            files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+            if not files:
+                errors.append(f"{p}: no images or PDFs in this folder")
+            found += [(f, p) for f in files]
+        elif p.is_file():
+            found.append((p, p.parent))
+        else:
+            errors.append(f"{p}: no such file or folder")
+    return found, errors
+
+
+def load_document(
+    path: Path, dpi: int = 200, max_pixels: int = MAX_PIXELS, decode_limit: int = DECODE_LIMIT
+) -> LoadedDocument:
+    """Read every page of ``path``; raise ``DocumentError`` with a one-line reason."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise DocumentError(f"{path}: cannot read ({e.strerror})") from None
+    if size == 0:
+        raise DocumentError(f"{path}: empty file")
+    with open(path, "rb") as f:
+        head = f.read(5)
+    if head == b"%PDF-" or path.suffix.lower() == ".pdf":
+        if head != b"%PDF-":
+            raise DocumentError(f"{path}: not a PDF (no %PDF header)")
+        doc = LoadedDocument(path, [], [])
+        for i, page in enumerate(_pdf_pages(path, dpi), 1):
+            _page(page, max_pixels, doc, i)
+        return doc
+    return _load_image(path, max_pixels, decode_limit)
+
+
+def _pdf_pages(path: Path, dpi: int) -> Iterator[Image.Image]:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        if _poppler_page_count(path) == 0:  # PDFium refuses page-less files outright
+            raise DocumentError(f"{path}: the PDF has no pages") from None
+        raise DocumentError(f"{path}: corrupt or unreadable PDF ({e})") from None
+    try:
+        if len(pdf) == 0:
+            raise DocumentError(f"{path}: the PDF has no pages")
+        for i in range(len(pdf)):
+            page = pdf[i]
+            try:
+                yield page.render(scale=dpi / 72).to_pil().convert("RGB")
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+
+
+def _poppler_page_count(path: Path) -> int | None:
+    """Page count by poppler's ``pdfinfo`` (None if unknown or not installed)."""
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("pdfinfo") is None:
+        return None
+    proc = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True)
+    found = re.search(r"^Pages:\s+(\d+)", proc.stdout, re.M) or re.search(
+        r"Invalid page count (\d+)", proc.stderr
+    )
+    return int(found.group(1)) if found else None
+
+
+def _load_image(path: Path, max_pixels: int, decode_limit: int) -> LoadedDocument:
+    old_limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # we check the size ourselves, before decoding
+    try:
+        try:
+            img = Image.open(path)
+        except UnidentifiedImageError:
+            raise DocumentError(f"{path}: not an image or PDF this reader knows") from None
+        with img:
+            w, h = img.size
+            if w * h > decode_limit:
+                raise DocumentError(
+                    f"{path}: {w}×{h} pixels is above the decode limit of "
+                    f"{decode_limit / 1e6:,.0f} MP; downscale it first"
+                )
+            doc = LoadedDocument(path, [], [])
+            for i, frame in enumerate(ImageSequence.Iterator(img), 1):
+                _page(frame, max_pixels, doc, i)
+            return doc
+    except (OSError, SyntaxError, ValueError) as e:
+        if isinstance(e, DocumentError):
+            raise
+        raise DocumentError(f"{path}: truncated or corrupt image ({e})") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = old_limit
+
+
+def to_rgb(img: Image.Image, max_pixels: int | None = None) -> Image.Image:
+    """Any PIL mode → 8-bit RGB, upright, alpha composited over white. A frame far above
+    ``max_pixels`` is first reduced by an integer factor in its own mode (cheaper than
+    converting the full frame)."""
+    orientation = img.getexif().get(0x0112, 1)
+    if orientation != 1:
+        img = ImageOps.exif_transpose(img)
+    if max_pixels and img.width * img.height > 4 * max_pixels:
+        factor = math.floor(math.sqrt(img.width * img.height / max_pixels))
+        if img.mode not in {"L", "RGB", "RGBA", "I", "F", "CMYK", "LA"}:
+            img = img.convert("I" if img.mode.startswith("I;16") else "RGBA")
+        img = img.reduce(factor)
+    if img.mode.startswith("I") or img.mode == "F":
+        import numpy as np
+
+        a = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if a.max() > 255 else 255.0
+        img = Image.fromarray((a / top * 255).clip(0, 255).astype(np.uint8), "L")
+    if img.mode == "P":
+        img = img.convert("RGBA")
+    if img.mode in {"RGBA", "LA", "PA"}:
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def fit(img: Image.Image, max_pixels: int) -> Image.Image:
+    """Downscale (keeping the aspect ratio) to at most ``max_pixels``."""
+    w, h = img.size
+    if w * h <= max_pixels:
+        return img
+    s = math.sqrt(max_pixels / (w * h))
+    return img.resize((max(1, int(w * s)), max(1, int(h * s))), Image.Resampling.LANCZOS)
+
+
+def _page(img: Image.Image, max_pixels: int, doc: LoadedDocument, number: int) -> None:
+    w, h = img.size
+    page = fit(to_rgb(img, max_pixels), max_pixels)
+    if page.width * page.height < w * h:
+        doc.notes.append(
+            f"page {number} downscaled from {w}×{h} to {page.width}×{page.height} pixels"
+        )
+    doc.pages.append(page)

@@ -1,0 +1,44 @@
+"""``literate read``: read the inputs, write the outputs, print the Markdown (or lines)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from literate.reader.outputs import write_document
+from literate.reader.reader import Reader
+
+
+def read_command(
+    inputs: list[str],
+    out: Path,
+    task: str = "both",
+    engine: str = "kosmos",
+    model: str = "bundled",
+    quiet: bool = False,
+    dpi: int = 200,
+    **engine_kwargs,
+) -> int:
+    """Exit code 0 when every input was read, 1 when any failed (the rest are written)."""
+    reader = Reader.from_pretrained(model, engine, dpi=dpi, **engine_kwargs)
+    failed = 0
+    progress = tqdm(desc="reading", unit="doc", disable=quiet or not sys.stderr.isatty())
+    for item in reader.iter_read(inputs, task):
+        if isinstance(item, str):
+            failed += 1
+            print(f"literate: error: {item}", file=sys.stderr)
+            continue
+        progress.update()
+        for note in item.loaded.notes:
+            print(f"literate: note: {item.loaded.path}: {note}", file=sys.stderr)
+        paths = write_document(item.document, item.loaded.pages[0], out, item.stem)
+        if not quiet:
+            doc = item.document
+            body = doc.markdown() if task != "ocr" else "\n".join(p.text for p in doc.pages)
+            where = paths[0].with_suffix(".*")
+            print(f"==> {doc.source} ({doc.engine}: {doc.model}) -> {where}")
+            print(body.rstrip() + "\n")
+    progress.close()
+    return 1 if failed else 0

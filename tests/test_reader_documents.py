@@ -1,0 +1,116 @@
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from literate.reader.documents import DocumentError, collect_inputs, load_document, to_rgb
+
+
+def page(w=120, h=80, color=(10, 20, 30)):
+    return Image.new("RGB", (w, h), color)
+
+
+def test_formats_and_multipage(tmp_path):
+    page().save(tmp_path / "a.png")
+    page().save(tmp_path / "b.jpg")
+    page().save(tmp_path / "c.webp")
+    page().save(tmp_path / "d.tif", save_all=True, append_images=[page(60, 40), page(30, 20)])
+    page().save(tmp_path / "e.pdf", save_all=True, append_images=[page()])
+    counts = {p.name: len(load_document(p, dpi=72).pages) for p in sorted(tmp_path.iterdir())}
+    assert counts == {"a.png": 1, "b.jpg": 1, "c.webp": 1, "d.tif": 3, "e.pdf": 2}
+    tif = load_document(tmp_path / "d.tif")
+    assert [p.size for p in tif.pages] == [(120, 80), (60, 40), (30, 20)]
+    assert all(p.mode == "RGB" for p in tif.pages)
+
+
+def test_modes_are_normalised_to_rgb():
+    rgba = Image.new("RGBA", (4, 4), (255, 0, 0, 0))  # fully transparent red → white
+    assert to_rgb(rgba).getpixel((0, 0)) == (255, 255, 255)
+    assert to_rgb(Image.new("L", (4, 4), 128)).getpixel((0, 0)) == (128, 128, 128)
+    cmyk = to_rgb(Image.new("CMYK", (4, 4), (0, 0, 0, 0)))
+    assert cmyk.mode == "RGB" and cmyk.getpixel((0, 0)) == (255, 255, 255)
+    deep = Image.fromarray(np.full((4, 4), 65535, dtype=np.uint16))
+    assert deep.mode.startswith("I")
+    assert to_rgb(deep).getpixel((0, 0)) == (255, 255, 255)
+    assert to_rgb(Image.new("P", (4, 4), 0)).mode == "RGB"
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    img = page(120, 80)
+    exif = img.getexif()
+    exif[0x0112] = 6  # rotate 90° clockwise on display
+    img.save(tmp_path / "r.jpg", exif=exif)
+    assert load_document(tmp_path / "r.jpg").pages[0].size == (80, 120)
+
+
+def test_large_pages_are_downscaled_not_refused(tmp_path):
+    page(3000, 2000).save(tmp_path / "big.png")
+    doc = load_document(tmp_path / "big.png", max_pixels=1_500_000)
+    w, h = doc.pages[0].size
+    assert w * h <= 1_500_000 and abs(w / h - 1.5) < 0.01
+    assert "downscaled from 3000×2000" in doc.notes[0]
+
+
+def _white_png(path, w, h):
+    """A valid 8-bit grayscale PNG of any size, written without holding it in memory."""
+    comp, row, parts = zlib.compressobj(1), b"\x00" + b"\xff" * w, []
+    for _ in range(0, h, 1000):
+        parts.append(comp.compress(row * min(1000, h)))
+    parts.append(comp.flush())
+    data = b"".join(parts)
+
+    def chunk(kind, body):
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+def test_huge_image_is_downscaled(tmp_path):
+    _white_png(tmp_path / "huge.png", 30000, 30000)
+    doc = load_document(tmp_path / "huge.png")
+    w, h = doc.pages[0].size
+    assert w == h and w * h <= 24_000_000
+    assert "30000×30000" in doc.notes[0]
+    with pytest.raises(DocumentError, match="decode limit"):
+        load_document(tmp_path / "huge.png", decode_limit=100_000_000)
+
+
+def test_bad_inputs_each_get_one_line(tmp_path):
+    import pypdfium2 as pdfium
+
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "text.png").write_text("not an image\n")
+    page(200, 200).save(tmp_path / "ok.png")
+    data = (tmp_path / "ok.png").read_bytes()
+    (tmp_path / "truncated.png").write_bytes(data[: len(data) // 2])
+    pdfium.PdfDocument.new().save(str(tmp_path / "zero.pdf"))
+    (tmp_path / "fake.pdf").write_text("%PDF-1.4 nothing else")
+    expected = {
+        "empty.png": "empty file",
+        "text.png": "not an image",
+        "truncated.png": "truncated or corrupt",
+        "zero.pdf": "no pages",
+        "fake.pdf": "corrupt or unreadable PDF",
+    }
+    for name, reason in expected.items():
+        with pytest.raises(DocumentError) as e:
+            load_document(tmp_path / name)
+        message = str(e.value)
+        assert reason in message and name in message and "\n" not in message
+
+
+def test_collect_inputs_recurses_and_reports_missing(tmp_path):
+    (tmp_path / "sub").mkdir()
+    page().save(tmp_path / "sub" / "x.png")
+    page().save(tmp_path / "y.pdf")
+    (tmp_path / "y.json").write_text("{}")  # ground truth next to a page is not an input
+    found, errors = collect_inputs([tmp_path, tmp_path / "nope.png"])
+    assert [f.relative_to(tmp_path).as_posix() for f, _ in found] == ["sub/x.png", "y.pdf"]
+    assert errors == [f"{tmp_path / 'nope.png'}: no such file or folder"]

@@ -1,0 +1,150 @@
+"""The whole path on CPU: image/PDF → processor → tiny Kosmos-2.5 → generate → parse →
+JSON/MD/PNG, through the same ``from_pretrained`` code as a real checkpoint."""
+
+import json
+
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from literate.cli import main
+from literate.reader import Reader
+from literate.reader.engines.kosmos import KosmosEngine, LoopStop
+from literate.reader.parse import format_ocr
+from literate.reader.tiny import build_reader
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny-reader")
+    build_reader(out, size="tiny", coordinate_bins=256)
+    return out
+
+
+def sample(w=320, h=160):
+    img = Image.new("RGB", (w, h), "white")
+    ImageDraw.Draw(img).text((10, 10), "Hello reader", fill="black")
+    return img
+
+
+def test_read_png_and_pdf_end_to_end(tiny_dir, tmp_path, capsys):
+    sample().save(tmp_path / "scan.png")
+    sample(200, 300).save(tmp_path / "doc.pdf", save_all=True, append_images=[sample(200, 300)])
+    out = tmp_path / "out"
+    args = ["read", str(tmp_path / "scan.png"), str(tmp_path / "doc.pdf"), "--model", str(tiny_dir)]
+    rc = main(args + ["--out", str(out), "--max-new-tokens", "24", "--dpi", "72"])
+    assert rc == 0
+    for stem, pages in (("scan", 1), ("doc", 2)):
+        doc = json.loads((out / f"{stem}.json").read_text())
+        assert doc["engine"] == "kosmos" and doc["model"] == str(tiny_dir)
+        assert [p["page"] for p in doc["pages"]] == list(range(1, pages + 1))
+        for p in doc["pages"]:
+            assert set(p) >= {"page", "width", "height", "lines", "markdown"}
+            for line in p["lines"]:
+                x0, y0, x1, y1 = line["bbox"]
+                assert 0 <= x0 < x1 <= p["width"] and 0 <= y0 < y1 <= p["height"]
+        assert (out / f"{stem}.md").is_file()
+        with Image.open(out / f"{stem}.boxes.png") as boxes:
+            assert boxes.size == (doc["pages"][0]["width"], doc["pages"][0]["height"])
+    assert doc["pages"][0]["width"] == 200  # PDF at 72 dpi: points = pixels
+    assert "==> " in capsys.readouterr().out
+
+
+def test_bad_inputs_do_not_lose_the_good_ones(tiny_dir, tmp_path, capsys):
+    sample().save(tmp_path / "good.png")
+    (tmp_path / "bad.png").write_text("text, not a PNG")
+    out = tmp_path / "out"
+    rc = main(
+        [
+            "read",
+            str(tmp_path / "bad.png"),
+            str(tmp_path / "missing.pdf"),
+            str(tmp_path / "good.png"),
+        ]
+        + ["--model", str(tiny_dir), "--out", str(out), "--max-new-tokens", "8", "--quiet"]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 1
+    assert (out / "good.json").is_file()
+    errors = [e for e in err if e.startswith("literate: error:")]
+    assert len(errors) == 2 and any("missing.pdf" in e for e in errors)
+    assert not any("Traceback" in e for e in err)
+
+
+def test_boxes_scale_per_image_in_a_batch(tiny_dir):
+    engine = KosmosEngine.from_pretrained(str(tiny_dir), batch_size=2, max_new_tokens=8)
+    images = [sample(320, 160), sample(100, 400)]
+    _, sizes = engine.generate(images, "ocr")
+    assert sizes[0] != sizes[1]  # the processor resizes each image on its own
+    answer = format_ocr([("x", (0, 0, 16, 16))])
+    engine.generate = lambda imgs, task: ([answer] * len(imgs), sizes)
+    pages = engine.read(images, "ocr")
+    for page, img, (rw, rh) in zip(pages, images, sizes, strict=True):
+        assert page.lines[0].bbox == (0, 0, round(16 * img.width / rw), round(16 * img.height / rh))
+
+
+def test_saved_and_reloaded_reader_reads_the_same(tiny_dir, tmp_path):
+    first = Reader.from_pretrained(str(tiny_dir), max_new_tokens=16)
+    first.engine.model.save_pretrained(tmp_path / "copy")
+    first.engine.processor.save_pretrained(tmp_path / "copy")
+    again = Reader.from_pretrained(str(tmp_path / "copy"), max_new_tokens=16)
+    images = [sample()]
+    a, b = first.read_images(images, "both"), again.read_images(images, "both")
+    assert [p.to_json() for p in a] == [p.to_json() for p in b]
+
+
+def test_loop_stop_ends_a_looping_sequence(tiny_dir):
+    engine = KosmosEngine.from_pretrained(str(tiny_dir))
+    tok = engine.processor.tokenizer
+    loop = tok(format_ocr([("same", (1, 1, 9, 9))]) * 8)["input_ids"]
+    fine = tok(format_ocr([(f"line {i}", (1, i, 9, i + 5)) for i in range(8)]))["input_ids"]
+    n = min(len(loop), len(fine)) // 32 * 32
+    ids = torch.tensor([loop[:n], fine[:n]])
+    stop = LoopStop(tok, prompt_len=0, every=32)
+    assert stop(ids, None).tolist() == [True, False]
+
+
+def test_unloadable_model_is_one_line(tmp_path, capsys):
+    (tmp_path / "empty-model").mkdir()
+    rc = main(["read", str(tmp_path), "--model", str(tmp_path / "empty-model")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "cannot load Kosmos-2.5 model" in err[0]
+
+
+def test_every_bad_input_gets_one_line_and_the_good_page_is_read(tmp_path, capsys):
+    import pypdfium2 as pdfium
+
+    from literate.data.render import render_blocks
+
+    good = render_blocks([("h1", "Bad inputs"), ("p", "This page is fine and should be read.")])
+    good.image.save(tmp_path / "good.png")
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "notes.png").write_text("a text file named .png\n")
+    data = (tmp_path / "good.png").read_bytes()
+    (tmp_path / "truncated.png").write_bytes(data[: len(data) // 3])
+    pdfium.PdfDocument.new().save(str(tmp_path / "zero.pdf"))
+    out = tmp_path / "out"
+    args = [str(tmp_path / n) for n in ("empty.png", "notes.png", "truncated.png", "zero.pdf")]
+    args += [str(tmp_path / "missing.tif"), str(tmp_path / "good.png")]
+    rc = main(["read", *args, "--engine", "tesseract", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 1
+    assert len(err) == 5 and all(e.startswith("literate: error: ") for e in err)
+    for reason in ("empty file", "not an image", "truncated", "no pages", "no such file"):
+        assert sum(reason in e for e in err) == 1, (reason, err)
+    doc = json.loads((out / "good.json").read_text())
+    assert doc["engine"] == "tesseract" and "Bad inputs" in doc["pages"][0]["markdown"]
+
+
+def test_bundled_reader_resolves_through_the_checkpoints_folder(tiny_dir, tmp_path, monkeypatch):
+    import shutil
+
+    from literate.errors import CheckpointError
+
+    monkeypatch.setenv("LITERATE_CHECKPOINTS", str(tmp_path))
+    with pytest.raises(CheckpointError, match="--engine tesseract"):
+        Reader.from_pretrained("bundled")
+    shutil.copytree(tiny_dir, tmp_path / "reader-small")
+    reader = Reader.from_pretrained("bundled", max_new_tokens=4)
+    assert reader.engine.model_name == "bundled"
+    assert len(reader.read_images([sample()], "ocr")) == 1
