@@ -26,12 +26,6 @@ def test_console_script_runs():
     assert "Usage: literate" in out.stdout
 
 
-def test_reader_training_not_built_yet_says_so_in_one_line(capsys):
-    code, _, err = run(capsys, "train", "reader")
-    assert code == 2
-    assert err.count("\n") == 1 and "not built yet" in err
-
-
 @pytest.mark.parametrize(
     "args, code, needle",
     [
@@ -39,6 +33,8 @@ def test_reader_training_not_built_yet_says_so_in_one_line(capsys):
         (("read", "x.png", "--task", "all"), 2, "--task all: choose one of ocr, md, both"),
         (("read", "x.png", "--engine", "abbyy"), 2, "--engine abbyy: choose one of"),
         (("eval", "reader", "no-pages/", "--engine", "tesseract"), 2, "no-pages: no such folder"),
+        (("train", "reader", "--out", "x", "--method", "dora"), 2, "--method dora: choose one"),
+        (("train", "reader", "--out", "x", "--base", "scratch:huge"), 2, "sizes are tiny, small"),
     ],
 )
 def test_reader_commands_fail_in_one_line(capsys, args, code, needle):

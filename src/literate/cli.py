@@ -16,7 +16,7 @@ try:  # recent typer vendors click; its exceptions are not click's
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click.exceptions import NoArgsIsHelpError, UsageError
 
-from literate.errors import BadValueError, LiterateError, NotBuiltError
+from literate.errors import BadValueError, LiterateError
 
 app = typer.Typer(
     name="literate",
@@ -36,10 +36,6 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(data_app, name="data")
 
 _LOOSE = {"allow_extra_args": True, "ignore_unknown_options": True}
-
-
-def _not_built(what: str, issue: str) -> None:
-    raise NotBuiltError(f"'{what}' is not built yet ({issue})")
 
 
 @app.command()
@@ -179,10 +175,62 @@ def train_lm_cmd(
     )
 
 
-@train_app.command("reader", context_settings=_LOOSE)
-def train_reader_cmd(ctx: typer.Context) -> None:
-    """Fine-tune a Kosmos-2.5 reader."""
-    _not_built("literate train reader", "the small-reader issue")
+@train_app.command("reader")
+def train_reader_cmd(
+    out: Path = typer.Option(..., help="Run folder: final model + processor, checkpoints."),
+    base: str = typer.Option("scratch:tiny", help="scratch:tiny|small, a folder or a hub id."),
+    data: str = typer.Option("snippets", help="snippets (rendered on the fly) or a folder."),
+    level: str = typer.Option("snippet", help="Snippets: word, line or snippet."),
+    task: str = typer.Option("ocr", help="ocr, md or mixed."),
+    method: str = typer.Option("full", help="full, lora or plora."),
+    rank: int = typer.Option(8, min=1, help="LoRA rank."),
+    period: int = typer.Option(100, min=1, help="PeriodicLoRA: steps per stage."),
+    momentum: float = typer.Option(0.0, help="PeriodicLoRA: share of the update kept."),
+    max_patches: int | None = typer.Option(None, help="Image patches (default: processor's)."),
+    train_samples: int = typer.Option(20000, min=1, help="Snippets: examples per epoch."),
+    batch_size: int = typer.Option(8, min=1),
+    lr: float = typer.Option(1e-3),
+    warmup_steps: int = typer.Option(100, min=0),
+    max_steps: int = typer.Option(1000, min=1),
+    eval_steps: int = typer.Option(100, min=1),
+    save_steps: int = typer.Option(100, min=1),
+    seed: int = typer.Option(0),
+    resume: bool = typer.Option(False, help="Continue from the last checkpoint in --out."),
+    threads: int | None = typer.Option(None, help="CPU threads."),
+) -> None:
+    """Train a Kosmos-2.5 reader (from scratch or a checkpoint) on both tasks."""
+    from literate.reader.train import ReaderTrainConfig, train_reader
+
+    summary = train_reader(
+        ReaderTrainConfig(
+            out=str(out),
+            base=base,
+            data=data,
+            level=level,
+            task=task,
+            method=method,
+            lora_rank=rank,
+            period=period,
+            momentum=momentum,
+            max_patches=max_patches,
+            train_samples=train_samples,
+            batch_size=batch_size,
+            lr=lr,
+            warmup_steps=warmup_steps,
+            max_steps=max_steps,
+            eval_steps=eval_steps,
+            save_steps=save_steps,
+            seed=seed,
+            resume=resume,
+            threads=threads,
+        )
+    )
+    last = summary["eval_curve"][-1]["eval_loss"] if summary["eval_curve"] else float("nan")
+    gap = (summary["image_gap_curve"] or [{}])[-1].get("eval_image_gap", float("nan"))
+    typer.echo(
+        f"{summary['global_step']} steps in {summary['seconds']:.0f} s; eval loss {last:.3f}, "
+        f"image gap {gap:.3f}; model saved to {out}"
+    )
 
 
 @eval_app.command("lm")

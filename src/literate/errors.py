@@ -28,7 +28,3 @@ class BadValueError(LiterateError):
 
 class CheckpointError(LiterateError):
     """A model or tokenizer directory that cannot be read."""
-
-
-class NotBuiltError(LiterateError):
-    """A command that exists in the CLI contract but is not implemented yet."""

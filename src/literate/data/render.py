@@ -199,3 +199,31 @@ def write_page_set(
         write_text_atomic(path.with_suffix(".md"), page.markdown + "\n")
         tmp.replace(path)
     return paths
+
+
+def render_snippet(
+    rows: list[str],
+    family: str,
+    size: int,
+    rng: random.Random,
+    pad: int | None = None,
+    ink: tuple[int, int, int] = (0, 0, 0),
+) -> RenderedPage:
+    """A tight image of a few text lines (the warm-up data): one line per row, left
+    aligned, with per-line boxes; the Markdown is the rows as one paragraph."""
+    f = font(family, size)
+    pad = rng.randint(4, 16) if pad is None else pad
+    step = round(size * rng.uniform(1.25, 1.6))
+    width = max(1, max(round(f.getlength(r)) for r in rows)) + 2 * pad
+    height = pad * 2 + step * (len(rows) - 1) + round(size * 1.3)
+    shade = rng.randint(235, 255)
+    image = Image.new("RGB", (width, height), (shade, shade, shade))
+    draw = ImageDraw.Draw(image)
+    lines = []
+    for i, row in enumerate(rows):
+        xy = (pad, pad + i * step)
+        draw.text(xy, row, font=f, fill=ink)
+        x0, y0, x1, y1 = draw.textbbox(xy, row, font=f)
+        if x1 > x0 and y1 > y0:
+            lines.append(Line(row, (int(x0), int(y0), int(x1), int(y1))))
+    return RenderedPage(image, lines, " ".join(rows))

@@ -1,6 +1,7 @@
 """Sentinel tokens ("Taking a Deep Breath", Luo et al., 2024): chunking, ``<SR>`` insertion,
 attention masks, and streaming with a bounded KV cache (policies full, window, sinks,
-sentinel). Model preparation and a Trainer collator are here; the CLI is not built yet."""
+sentinel). Model preparation and a Trainer collator are here; the CLI is ``train lm --sentinel``,
+``eval lm --policy`` and ``bench sentinel``."""
 
 from literate.sentinel.collator import SentinelCollator
 from literate.sentinel.config import SentinelConfig

@@ -1,0 +1,82 @@
+"""Training examples for the reader: rendered snippets (on the fly, deterministic per index)
+and folders of pages in the ``literate eval reader`` layout.
+
+An example is ``{"image": PIL, "lines": [Line], "markdown": str}``; the collator turns it
+into a prompt and an answer for its task.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from torch.utils.data import Dataset
+
+from literate.data.render import available_fonts, render_snippet
+from literate.errors import InputNotFoundError
+from literate.reader.documents import load_document
+from literate.reader.types import lines_from_json
+
+LEVELS = {"word": (1, 1, 1, 1), "line": (1, 1, 2, 6), "snippet": (1, 4, 2, 8)}  # rows, words
+
+
+class SnippetDataset(Dataset):
+    """``n`` snippets of 1–4 lines cut from ``texts`` and rendered in ``fonts`` at random
+    sizes; item ``i`` is the same image every time (seeded by ``seed`` and ``i``)."""
+
+    def __init__(
+        self,
+        texts: list[str],
+        n: int,
+        seed: int = 0,
+        fonts: list[str] | None = None,
+        level: str = "snippet",
+        sizes: tuple[int, int] = (18, 30),
+    ):
+        self.words = [w for t in texts for w in t.split() if w.isprintable()]
+        if len(self.words) < 50:
+            raise InputNotFoundError("not enough text to cut snippets from")
+        self.n, self.seed, self.level, self.sizes = n, seed, level, sizes
+        self.fonts = fonts or available_fonts()
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> dict:
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        rng = random.Random(f"{self.seed}/{self.level}/{i}")
+        min_rows, max_rows, min_words, max_words = LEVELS[self.level]
+        rows, at = [], rng.randrange(len(self.words) - 60)
+        for _ in range(rng.randint(min_rows, max_rows)):
+            k = rng.randint(min_words, max_words)
+            rows.append(" ".join(self.words[at : at + k]))
+            at += k
+        page = render_snippet(rows, rng.choice(self.fonts), rng.randint(*self.sizes), rng)
+        return {"image": page.image, "lines": page.lines, "markdown": page.markdown}
+
+
+class PageFolderDataset(Dataset):
+    """Pages with ``<stem>.json`` (lines) and ``<stem>.md`` truth beside them."""
+
+    def __init__(self, folder: str | Path):
+        folder = Path(folder)
+        self.items = sorted(p for p in folder.rglob("*.png") if p.with_suffix(".json").is_file())
+        if not self.items:
+            raise InputNotFoundError(f"{folder}: no page images with <stem>.json beside them")
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> dict:
+        import json
+
+        path = self.items[i]
+        payload = json.loads(path.with_suffix(".json").read_text())
+        page = (payload.get("pages") or [payload])[0]
+        md = path.with_suffix(".md")
+        return {
+            "image": load_document(path).pages[0],
+            "lines": lines_from_json(page),
+            "markdown": md.read_text().strip() if md.is_file() else page.get("markdown", ""),
+        }

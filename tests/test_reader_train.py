@@ -1,0 +1,49 @@
+import random
+
+import pytest
+from PIL import Image
+
+from literate.data.render import render_snippet
+from literate.reader.collator import ReaderCollator
+from literate.reader.parse import parse_ocr
+from literate.reader.targets import resized_size
+from literate.reader.tiny import build_processor
+
+
+@pytest.fixture(scope="module")
+def processor():
+    return build_processor("tiny", coordinate_bins=256)
+
+
+@pytest.mark.parametrize("size", [(320, 160), (100, 400), (1000, 37), (16, 16), (2480, 3508)])
+@pytest.mark.parametrize("max_patches", [16, 64, 256])
+def test_resized_size_is_the_processors(processor, size, max_patches):
+    enc = processor(text=["<ocr>"], images=[Image.new("RGB", size)], max_patches=max_patches)
+    assert resized_size(*size, max_patches) == (int(enc["width"][0]), int(enc["height"][0]))
+
+
+def test_collator_masks_the_prompt_and_targets_parse_back(processor):
+    rng = random.Random(0)
+    items = []
+    for rows in (["Now is the winter"], ["of our discontent", "made glorious"]):
+        page = render_snippet(rows, "dejavu-sans", 24, rng)
+        items.append({"image": page.image, "lines": page.lines, "markdown": page.markdown})
+    batch = ReaderCollator(processor, max_patches=64, task="ocr", coordinate_bins=256)(items)
+    tok = processor.tokenizer
+    prompt = 3 + processor.num_image_tokens + 1
+    assert tok.convert_ids_to_tokens(int(batch["input_ids"][0, prompt - 1])) == "<ocr>"
+    assert (batch["labels"][:, :prompt] == -100).all()
+    for i, item in enumerate(items):
+        answer = [t for t in batch["labels"][i].tolist() if t != -100]
+        assert answer[-1] == tok.eos_token_id
+        text = tok.decode(answer[:-1])
+        size = resized_size(*item["image"].size, 64)
+        parsed = parse_ocr(text, size, item["image"].size)
+        assert [ln.text for ln in parsed.lines] == [ln.text for ln in item["lines"]]
+        for got, want in zip(parsed.lines, item["lines"], strict=True):
+            # quantised to resized pixels and back: within one resized pixel
+            tol = item["image"].width / size[0] + 1
+            assert all(abs(a - b) <= tol for a, b in zip(got.bbox, want.bbox, strict=True))
+    md = ReaderCollator(processor, max_patches=64, task="md")(items)
+    answer = [t for t in md["labels"][1].tolist() if t != -100]
+    assert tok.decode(answer[:-1]) == "of our discontent made glorious"
