@@ -63,10 +63,51 @@ def _mean(x: torch.Tensor, mask: torch.Tensor) -> float:
     return float(x[mask].mean()) if mask.any() else 0.0
 
 
+VISUAL_PREFIXES = ("vision_model.", "image_to_text_projection.")
+
+
 @torch.no_grad()
 def init_reader(model, seed: int = 0) -> None:
-    """From-scratch initialisation for ``Kosmos2_5ForConditionalGeneration`` under which
-    the image reaches the decoder. Placeholder: transformers' default (to be replaced by
-    the measured fix)."""
+    """Re-initialise the image-to-text resampler of a from-scratch
+    ``Kosmos2_5ForConditionalGeneration`` so that its output depends on the image.
+
+    transformers' default draws the latent queries at std 1.0 and the resampler's Linear
+    layers at std 0.02: the latents, which are also keys and values of the resampler's
+    attention, then outweigh the image features ~50× and every image maps to almost the
+    same embeddings (5.6e-5 max difference between two digits on the tiny config). Here the
+    latents start small (std 0.02, so each latent first mean-pools the image), the
+    resampler's Linear layers get Xavier weights and zero biases, and ``dense`` is scaled
+    by √d to undo the L2 normalisation in front of it (per-element 1/√d). Measured on the
+    digit task (README, "The image signal"): the default never opens a gap in 400 steps;
+    this does, with the visual side's learning rate at 1/4 of the decoder's
+    (``visual_lr_scale``, which stops Adam from turning the resampler into a constant
+    prompt before the decoder has learnt to read it).
+    """
     torch.manual_seed(seed)
-    _ = nn
+    p = model.image_to_text_projection
+    nn.init.normal_(p.latent_query, std=0.02)
+    for lin in (p.dense, p.x_attn.q_proj, p.x_attn.k_proj, p.x_attn.v_proj, p.x_attn.out_proj):
+        nn.init.xavier_uniform_(lin.weight)
+        if lin.bias is not None:
+            nn.init.zeros_(lin.bias)
+    p.dense.weight.mul_(p.dense.in_features**0.5)
+
+
+def param_groups(model, lr: float, visual_lr_scale: float, weight_decay: float) -> list[dict]:
+    """Optimizer groups: decoder vs vision encoder + resampler (``visual_lr_scale`` × lr);
+    no weight decay on biases, norms and embeddings' 1-D parameters."""
+    groups: dict[tuple[bool, bool], list] = {}
+    for name, prm in model.named_parameters():
+        if not prm.requires_grad:
+            continue
+        bare = name.removeprefix("base_model.model.")
+        visual = bare.startswith(VISUAL_PREFIXES)
+        groups.setdefault((visual, prm.dim() > 1), []).append(prm)
+    return [
+        {
+            "params": params,
+            "lr": lr * (visual_lr_scale if visual else 1.0),
+            "weight_decay": weight_decay if decay else 0.0,
+        }
+        for (visual, decay), params in groups.items()
+    ]

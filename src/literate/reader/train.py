@@ -43,6 +43,8 @@ class ReaderTrainConfig:
     eval_samples: int = 32
     batch_size: int = 8
     lr: float = 1e-3
+    visual_lr_scale: float = 0.25  # vision encoder + resampler lr = this × lr (signal.py)
+    init: str = "literate"  # scratch only: literate (signal.init_reader) or default (HF's)
     warmup_steps: int = 100
     max_steps: int = 1000
     eval_steps: int = 100
@@ -60,6 +62,8 @@ class ReaderTrainConfig:
             raise BadValueError(f"--method {self.method}: choose one of {', '.join(METHODS)}")
         if self.task not in TASKS:
             raise BadValueError(f"--task {self.task}: choose one of {', '.join(TASKS)}")
+        if self.init not in ("literate", "default"):
+            raise BadValueError(f"--init {self.init}: choose literate or default")
         if not self.lr > 0:
             raise BadValueError(f"--lr must be > 0, got {self.lr}")
 
@@ -75,7 +79,8 @@ def load_base(cfg: ReaderTrainConfig):
         if size not in SIZES:
             raise BadValueError(f"--base {cfg.base}: sizes are {', '.join(SIZES)}")
         model, processor = build_reader(None, size, cfg.coordinate_bins, cfg.seed)
-        init_reader(model, seed=cfg.seed)
+        if cfg.init == "literate":
+            init_reader(model, seed=cfg.seed)
         return model, processor
     from literate.reader.engines.kosmos import KosmosEngine
 
@@ -104,7 +109,20 @@ def datasets(cfg: ReaderTrainConfig):
 
 
 class ReaderTrainer(Trainer):
-    """A Trainer whose evaluations also log the right-vs-mismatched-image loss gap."""
+    """A Trainer whose evaluations also log the right-vs-mismatched-image loss gap, and
+    whose optimizer gives the visual side its own learning rate."""
+
+    visual_lr_scale: float = 1.0
+
+    def create_optimizer(self, model=None):
+        if self.optimizer is None:
+            from literate.reader.signal import param_groups
+
+            groups = param_groups(
+                self.model, self.args.learning_rate, self.visual_lr_scale, self.args.weight_decay
+            )
+            self.optimizer = torch.optim.AdamW(groups, lr=self.args.learning_rate)
+        return self.optimizer
 
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"):
         metrics = super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
@@ -193,6 +211,7 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
         callbacks=callbacks,
     )
     trainer.processor_ref = processor
+    trainer.visual_lr_scale = cfg.visual_lr_scale
     start = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - start
