@@ -4,7 +4,7 @@
 # install and carries on (only the reader's Tesseract engine and page rendering need them).
 set -euo pipefail
 PACKAGES=(
-  tesseract-ocr poppler-utils
+  tesseract-ocr poppler-utils libpango-1.0-0 libpangoft2-1.0-0
   fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf fonts-crosextra-carlito
   fonts-crosextra-caladea fonts-urw-base35 fonts-linuxlibertine
 )

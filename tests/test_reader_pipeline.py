@@ -148,3 +148,49 @@ def test_bundled_reader_resolves_through_the_checkpoints_folder(tiny_dir, tmp_pa
     reader = Reader.from_pretrained("bundled", max_new_tokens=4)
     assert reader.engine.model_name == "bundled"
     assert len(reader.read_images([sample()], "ocr")) == 1
+
+
+def test_engine_reads_a_tall_page_in_strips(tiny_dir, monkeypatch):
+    """The engine's strip plumbing (crop, read, offset, merge) with a perfect strip reader:
+    every line of the page comes back once, in page coordinates; Markdown keeps headings."""
+    from literate.data.render import render_blocks
+    from literate.reader.strips import lines_inside
+    from literate.reader.types import Page
+
+    page = render_blocks([("h1", "Strips"), ("p", "many words here " * 40)], size=22, width=500)
+    engine = KosmosEngine.from_pretrained(str(tiny_dir), strips=True, max_patches=64)
+    calls = []
+
+    def perfect(images, task):
+        out = []
+        for im in images:
+            top = calls.pop(0)
+            out.append(Page(1, im.width, im.height, lines_inside(page.lines, top, top + im.height)))
+        return out
+
+    real_crop = Image.Image.crop
+
+    def spy(im, box):
+        calls.append(box[1])
+        return real_crop(im, box)
+
+    monkeypatch.setattr(Image.Image, "crop", spy)
+    monkeypatch.setattr(engine, "read_whole", perfect)
+    got = engine.read([page.image], "both")[0]
+    assert got.lines == page.lines
+    assert got.markdown.startswith("# Strips\n\n")
+    assert len(got.markdown.split("\n\n")) == 2
+
+
+def test_checkpoint_defaults_turn_strips_on(tiny_dir, tmp_path):
+    import shutil
+
+    ckpt = tmp_path / "with-defaults"
+    shutil.copytree(tiny_dir, ckpt)
+    (ckpt / "literate_reader.json").write_text('{"strips": true, "strip_scale": 1.0}')
+    engine = KosmosEngine.from_pretrained(str(ckpt), max_new_tokens=8)
+    assert engine.strips and engine.strip_scale == 1.0
+    assert not KosmosEngine.from_pretrained(str(ckpt), strips=False).strips
+    page = engine.read([sample(300, 900)], "both")[0]
+    assert (page.width, page.height) == (300, 900)
+    assert all(0 <= ln.bbox[1] < ln.bbox[3] <= 900 for ln in page.lines)

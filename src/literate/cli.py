@@ -61,6 +61,11 @@ def read(
     dtype: str = typer.Option("float32", help="float32, bfloat16 or float16."),
     batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
     max_new_tokens: int | None = typer.Option(None, help="Answer length limit per page."),
+    strips: bool | None = typer.Option(
+        None,
+        "--strips/--no-strips",
+        help="Read tall pages as overlapping strips (default: the checkpoint's; on for bundled).",
+    ),
     dpi: int = typer.Option(200, min=36, max=1200, help="PDF rasterisation resolution."),
     quiet: bool = typer.Option(False, help="Write the outputs without printing them."),
 ) -> int:
@@ -78,6 +83,7 @@ def read(
             dtype=dtype,
             batch_size=batch_size,
             max_new_tokens=max_new_tokens,
+            strips=strips,
         )
     return read_command(inputs, out, task, engine, model, quiet, dpi, **kwargs)
 
@@ -180,7 +186,7 @@ def train_reader_cmd(
     out: Path = typer.Option(..., help="Run folder: final model + processor, checkpoints."),
     base: str = typer.Option("scratch:tiny", help="scratch:tiny|small, a folder or a hub id."),
     data: str = typer.Option("snippets", help="snippets (rendered on the fly) or a folder."),
-    level: str = typer.Option("snippet", help="Snippets: word, line or snippet."),
+    level: str = typer.Option("snippet", help="Snippets: word, line, snippet or strip."),
     task: str = typer.Option("ocr", help="ocr, md or mixed."),
     method: str = typer.Option("full", help="full, lora or plora."),
     rank: int = typer.Option(8, min=1, help="LoRA rank."),
@@ -407,6 +413,25 @@ def data_corpora_cmd(
         for split, docs in split_documents(load_corpus(name), seed=seed).items():
             table.add_row(name, split, str(len(docs)), f"{sum(len(d.text) for d in docs):,}")
     Console().print(table)
+
+
+@data_app.command("render")
+def data_render_cmd(
+    out: Path = typer.Option(..., help="Dataset folder (the `literate eval reader` layout)."),
+    n: int = typer.Option(100, min=1, help="Pages."),
+    split: str = typer.Option("train", help="train, validation or test (held-out fonts)."),
+    seed: int = typer.Option(0),
+    dpi: int = typer.Option(100, min=36, max=600, help="Rasterisation resolution."),
+    augment: bool = typer.Option(True, "--augment/--no-augment", help="Blur, noise, JPEG…"),
+    workers: int = typer.Option(2, min=1, help="Processes."),
+) -> None:
+    """Render Markdown pages (scenes, READMEs, tables, forms, receipts…) with exact truth:
+    line and word boxes from the PDF text layer and the source Markdown. Resumable."""
+    from literate.data.pages import write_dataset
+
+    counts = write_dataset(out, n, seed, split, dpi, augment, workers)
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    typer.echo(f"{n} pages in {out} ({kinds})")
 
 
 @data_app.command("fetch-readmes")

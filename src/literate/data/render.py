@@ -32,6 +32,9 @@ FONTS = {
     "c059": ("C059-Roman.otf", "C059-Bold.otf"),
 }
 
+# Two families never used for training: the held-out split of `bench reader` is set in them.
+TEST_FONTS = ("carlito", "caladea")
+
 HEADING_SCALE = {"h1": 1.7, "h2": 1.35, "p": 1.0}
 
 
@@ -59,6 +62,14 @@ def available_fonts() -> list[str]:
         except LiterateError:
             pass
     return out
+
+
+def train_fonts() -> list[str]:
+    return [f for f in available_fonts() if f not in TEST_FONTS]
+
+
+def test_fonts() -> list[str]:
+    return [f for f in available_fonts() if f in TEST_FONTS]
 
 
 @dataclass

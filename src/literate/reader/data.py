@@ -12,9 +12,10 @@ from pathlib import Path
 
 from torch.utils.data import Dataset
 
-from literate.data.render import available_fonts, render_snippet
+from literate.data.render import render_blocks, render_snippet, sample_blocks, train_fonts
 from literate.errors import InputNotFoundError
 from literate.reader.documents import load_document
+from literate.reader.strips import lines_inside, strip_height_for
 from literate.reader.types import lines_from_json
 
 LEVELS = {"word": (1, 1, 1, 1), "line": (1, 1, 2, 6), "snippet": (1, 4, 2, 8)}  # rows, words
@@ -37,7 +38,7 @@ class SnippetDataset(Dataset):
         if len(self.words) < 50:
             raise InputNotFoundError("not enough text to cut snippets from")
         self.n, self.seed, self.level, self.sizes = n, seed, level, sizes
-        self.fonts = fonts or available_fonts()
+        self.fonts = fonts or train_fonts()
 
     def __len__(self) -> int:
         return self.n
@@ -54,6 +55,49 @@ class SnippetDataset(Dataset):
             at += k
         page = render_snippet(rows, rng.choice(self.fonts), rng.randint(*self.sizes), rng)
         return {"image": page.image, "lines": page.lines, "markdown": page.markdown}
+
+
+class StripDataset(Dataset):
+    """Full-width strips of rendered pages, as the engine cuts them when reading in strips
+    (``literate.reader.strips``): the strip height puts the text at a random scale in
+    ``scales`` for ``max_patches``, the top is random, and the target is the lines wholly
+    inside the strip (lines cut by an edge are a neighbouring strip's to read)."""
+
+    def __init__(
+        self,
+        texts: list[str],
+        n: int,
+        max_patches: int,
+        seed: int = 0,
+        fonts: list[str] | None = None,
+        scales: tuple[float, float] = (0.65, 1.0),
+    ):
+        self.texts = [t for t in texts if len(t.split()) >= 200]
+        if not self.texts:
+            raise InputNotFoundError("not enough text to lay out pages")
+        self.n, self.max_patches, self.seed, self.scales = n, max_patches, seed, scales
+        self.fonts = fonts or train_fonts()
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> dict:
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        rng = random.Random(f"{self.seed}/strip/{i}")
+        page = render_blocks(
+            sample_blocks(rng.choice(self.texts), rng, n_paragraphs=rng.randint(1, 3)),
+            rng.choice(self.fonts),
+            size=rng.randint(18, 30),
+            width=rng.randint(500, 1100),
+            margin=rng.randint(20, 80),
+        )
+        width, height = page.image.size
+        strip = min(height, strip_height_for(width, self.max_patches, rng.uniform(*self.scales)))
+        top = rng.randint(0, height - strip)
+        lines = lines_inside(page.lines, top, top + strip)
+        image = page.image.crop((0, top, width, top + strip))
+        return {"image": image, "lines": lines, "markdown": " ".join(ln.text for ln in lines)}
 
 
 class PageFolderDataset(Dataset):

@@ -24,6 +24,7 @@ from literate.io import write_json_atomic
 
 METHODS = ("full", "lora", "plora")
 TASKS = ("ocr", "md", "mixed")
+LEVELS = ("word", "line", "snippet", "strip")
 
 
 @dataclass
@@ -31,7 +32,7 @@ class ReaderTrainConfig:
     out: str
     base: str = "scratch:tiny"  # scratch:<size>, a local directory or a hub id
     data: str = "snippets"  # snippets (rendered on the fly) or a folder of pages
-    level: str = "snippet"  # snippets only: word | line | snippet
+    level: str = "snippet"  # snippets only: word | line | snippet | strip (of a page)
     task: str = "ocr"
     method: str = "full"
     lora_rank: int = 8
@@ -62,10 +63,18 @@ class ReaderTrainConfig:
             raise BadValueError(f"--method {self.method}: choose one of {', '.join(METHODS)}")
         if self.task not in TASKS:
             raise BadValueError(f"--task {self.task}: choose one of {', '.join(TASKS)}")
+        if self.level not in LEVELS:
+            raise BadValueError(f"--level {self.level}: choose one of {', '.join(LEVELS)}")
         if self.init not in ("literate", "default"):
             raise BadValueError(f"--init {self.init}: choose literate or default")
         if not self.lr > 0:
             raise BadValueError(f"--lr must be > 0, got {self.lr}")
+
+
+def coordinate_bins(tokenizer) -> int | None:
+    """How many ``<x_N>`` tokens the vocabulary has (targets are clamped below it)."""
+    n = sum(1 for t in tokenizer.get_vocab() if t.startswith("<x_") and t.endswith(">"))
+    return n or None
 
 
 def load_base(cfg: ReaderTrainConfig):
@@ -88,8 +97,8 @@ def load_base(cfg: ReaderTrainConfig):
     return engine.model, engine.processor
 
 
-def datasets(cfg: ReaderTrainConfig):
-    from literate.reader.data import PageFolderDataset, SnippetDataset
+def datasets(cfg: ReaderTrainConfig, max_patches: int):
+    from literate.reader.data import PageFolderDataset, SnippetDataset, StripDataset
 
     if cfg.data == "snippets":
         from literate.data.corpora import load_corpus
@@ -98,6 +107,10 @@ def datasets(cfg: ReaderTrainConfig):
         splits = split_documents(load_corpus("shakespeare"), seed=cfg.seed)
         train_texts = [d.text for d in splits["train"]]
         val_texts = [d.text for d in splits["validation"]]
+        if cfg.level == "strip":
+            train = StripDataset(train_texts, cfg.train_samples, max_patches, cfg.seed)
+            val = StripDataset(val_texts, cfg.eval_samples, max_patches, cfg.seed + 1)
+            return train, val
         train = SnippetDataset(train_texts, cfg.train_samples, cfg.seed, level=cfg.level)
         val = SnippetDataset(val_texts, cfg.eval_samples, cfg.seed + 1, level=cfg.level)
         return train, val
@@ -180,7 +193,7 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
         processor,
         max_patches,
         cfg.task,
-        coordinate_bins=cfg.coordinate_bins if cfg.base.startswith("scratch:") else None,
+        coordinate_bins=coordinate_bins(processor.tokenizer),
         max_length=min(cfg.max_length or limit, limit),
     )
     callbacks = list(callbacks or [])
@@ -197,7 +210,7 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
         callbacks.append(
             PeriodicLoRACallback(PeriodicLoRAConfig(cfg.period, cfg.momentum, seed=cfg.seed))
         )
-    train, val = datasets(cfg)
+    train, val = datasets(cfg, max_patches)
     args = training_args(cfg, out)
     resume_from = None
     if cfg.resume and Path(args.output_dir).is_dir():

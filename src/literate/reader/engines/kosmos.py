@@ -3,9 +3,20 @@
 A hub id (``microsoft/kosmos-2.5``), a local directory in that layout, or ``"bundled"``.
 Pages are batched per task; each page's boxes are scaled back with its own resized size.
 Greedy decoding, with a stopping rule that ends a sequence once it loops.
+
+Strips (``literate.reader.strips``): with ``strips=True`` a page taller than one strip is
+read as overlapping full-width strips whose height keeps the text at ``strip_scale``
+(resized pixels per page pixel) and the lines are merged back into page coordinates; the
+Markdown of a page read in strips is built from its merged lines (paragraphs by line
+spacing, headings by line height, as for Tesseract), since Markdown does not split at
+arbitrary rows. A checkpoint may carry its defaults in ``literate_reader.json`` (the
+bundled reader turns strips on there); arguments override them.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import torch
 from PIL import Image
@@ -13,9 +24,11 @@ from transformers import StoppingCriteria, StoppingCriteriaList
 
 from literate.errors import BadValueError, CheckpointError, LiterateError
 from literate.reader.parse import parse_markdown, parse_ocr, trim_tail_loop
-from literate.reader.types import Page
+from literate.reader.strips import merge_strip_lines, offset_lines, plan_strips, strip_height_for
+from literate.reader.types import Line, Page
 
 PROMPTS = {"ocr": "<ocr>", "md": "<md>"}
+DEFAULTS_FILE = "literate_reader.json"  # per-checkpoint engine defaults (strips, patches)
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
@@ -65,8 +78,14 @@ class KosmosEngine:
         max_patches: int | None = None,
         batch_size: int = 4,
         max_new_tokens: int | None = None,
+        strips: bool = False,
+        strip_scale: float = 0.8,
+        strip_overlap: float = 0.5,
     ):
+        if not strip_scale > 0 or not 0 <= strip_overlap < 1:
+            raise BadValueError("strips: need strip_scale > 0 and 0 ≤ strip_overlap < 1")
         self.model, self.processor = model.eval(), processor
+        self.strips, self.strip_scale, self.strip_overlap = strips, strip_scale, strip_overlap
         self.model_name = model_id  # recorded in every output
         self.max_patches = max_patches or processor.image_processor.max_patches
         self.batch_size = batch_size
@@ -103,6 +122,9 @@ class KosmosEngine:
             raise CheckpointError(
                 f"cannot load Kosmos-2.5 model {name_or_path!r}: {first}"
             ) from None
+        defaults_file = Path(path) / DEFAULTS_FILE
+        defaults = json.loads(defaults_file.read_text()) if defaults_file.is_file() else {}
+        kwargs = {**defaults, **{k: v for k, v in kwargs.items() if v is not None}}
         return cls(model.to(dev), processor, name_or_path, **kwargs)
 
     @torch.no_grad()
@@ -151,6 +173,34 @@ class KosmosEngine:
             return a_texts + b_texts, a_sizes + b_sizes
 
     def read(self, images: list[Image.Image], task: str) -> list[Page]:
+        if self.strips:
+            return self.read_in_strips(images, task)
+        return self.read_whole(images, task)
+
+    def read_in_strips(self, images: list[Image.Image], task: str) -> list[Page]:
+        """Every page as strips, the strips of all pages batched together."""
+        plans, crops = [], []
+        for im in images:
+            height = strip_height_for(im.width, self.max_patches, self.strip_scale)
+            plan = plan_strips(im.height, height, int(height * self.strip_overlap))
+            plans.append(plan)
+            crops += [im.crop((0, s.top, im.width, s.bottom)) for s in plan]
+        read = iter(self.read_whole(crops, "ocr"))
+        pages = []
+        for n, (im, plan) in enumerate(zip(images, plans, strict=True), 1):
+            own = [next(read) for _ in plan]
+            lines = merge_strip_lines(
+                plan, [offset_lines(p.lines, s.top) for s, p in zip(plan, own, strict=True)]
+            )
+            page = Page(n, im.width, im.height, dropped=sum(p.dropped for p in own))
+            if task != "md":
+                page.lines = lines
+            if task != "ocr":
+                page.markdown = markdown_from_page_lines(lines)
+            pages.append(page)
+        return pages
+
+    def read_whole(self, images: list[Image.Image], task: str) -> list[Page]:
         pages = [Page(page=i, width=im.width, height=im.height) for i, im in enumerate(images, 1)]
         for t in ("ocr", "md") if task == "both" else (task,):
             for start in range(0, len(images), self.batch_size):
@@ -164,3 +214,22 @@ class KosmosEngine:
                         page.markdown, trimmed = parse_markdown(text)
                         page.dropped += trimmed
         return pages
+
+
+def markdown_from_page_lines(lines: list[Line]) -> str:
+    """Markdown from lines read in strips: a new paragraph where the gap above a line is
+    clearly larger than the usual line gap, headings by line height (``tesseract``'s rule)."""
+    from literate.reader.engines.tesseract import markdown_from_lines
+
+    keyed, para, gaps = [], 0, []
+    for a, b in zip(lines, lines[1:], strict=False):
+        gaps.append(b.bbox[1] - a.bbox[3])
+    usual = sorted(gaps)[len(gaps) // 2] if gaps else 0
+    for i, line in enumerate(lines):
+        height = line.bbox[3] - line.bbox[1]
+        if i:
+            ratio = max(height, keyed[-1][2]) / max(1, min(height, keyed[-1][2]))
+            if gaps[i - 1] > usual + 0.5 * height or ratio >= 1.3:  # descenders: < 1.3
+                para += 1
+        keyed.append(((0, para), line, height))
+    return markdown_from_lines(keyed)

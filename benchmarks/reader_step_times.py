@@ -1,0 +1,95 @@
+"""Training step and greedy-reading time of reader sizes × patch budgets (CPU), used to
+choose the bundled reader's size. Each configuration is warmed up once, then timed.
+
+    python benchmarks/reader_step_times.py [--steps 4] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import write_json  # noqa: E402
+
+CONFIGS = [("tiny", 64), ("tiny", 256), ("small", 128), ("small", 256), ("small", 512)]
+
+
+def measure(size: str, patches: int, steps: int, batch: int) -> dict:
+    import torch
+
+    from literate.data.corpora import load_corpus
+    from literate.reader.collator import ReaderCollator
+    from literate.reader.data import SnippetDataset
+    from literate.reader.signal import init_reader
+    from literate.reader.tiny import build_reader
+
+    model, processor = build_reader(None, size, coordinate_bins=1024)
+    init_reader(model)
+    model.train()
+    texts = [d.text for d in load_corpus("shakespeare")[:20]]
+    data = SnippetDataset(texts, batch * (steps + 1), seed=0, level="line")
+    collate = ReaderCollator(processor, patches, "ocr", coordinate_bins=1024)
+    batches = [collate([data[i * batch + j] for j in range(batch)]) for i in range(steps + 1)]
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+
+    def step(b):
+        model(**b).loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    step(batches[0])
+    start = time.perf_counter()
+    for b in batches[1:]:
+        step(b)
+    step_s = (time.perf_counter() - start) / steps
+    model.eval()
+    item = data[0]
+    enc = processor(
+        text=["<ocr>"], images=[item["image"]], return_tensors="pt", max_patches=patches
+    )
+    enc.pop("width"), enc.pop("height")
+    with torch.no_grad():
+        model.generate(**enc, max_new_tokens=8, do_sample=False)
+        start = time.perf_counter()
+        model.generate(**enc, max_new_tokens=64, min_new_tokens=64, do_sample=False)
+        gen_s = (time.perf_counter() - start) / 64
+    return {
+        "size": size,
+        "max_patches": patches,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "batch": batch,
+        "train_step_s": round(step_s, 3),
+        "train_lines_per_s": round(batch / step_s, 2),
+        "generate_s_per_token": round(gen_s, 4),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=4)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", default="benchmarks/results/reader_step_times.json")
+    a = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(a.threads)
+    random.seed(0)
+    rows = [measure(s, p, a.steps, a.batch) for s, p in CONFIGS]
+    base = rows[0]["train_step_s"]
+    head = ("size", "patches", "params", "step s", "×tiny64", "lines/s", "s/token")
+    print(" ".join(f"{h:>9}" for h in head))
+    for r in rows:
+        r["step_vs_tiny_64"] = round(r["train_step_s"] / base, 2)
+        cells = (r["size"], r["max_patches"], f"{r['parameters']:,}", r["train_step_s"])
+        cells += (r["step_vs_tiny_64"], r["train_lines_per_s"], r["generate_s_per_token"])
+        print(" ".join(f"{c:>9}" for c in cells))
+    write_json(a.json, {"threads": a.threads, "rows": rows})
+
+
+if __name__ == "__main__":
+    main()

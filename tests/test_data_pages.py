@@ -1,0 +1,100 @@
+"""The data engine's ground truth agrees with itself and with its source."""
+
+import json
+import random
+import re
+from collections import Counter
+
+import pytest
+
+from literate.data.corpora import Document
+from literate.data.generated import GENERATED, readme_page, shakespeare_scene
+from literate.data.pages import (
+    Style,
+    line_text_without_markers,
+    markdown_text,
+    render_page,
+    split_fonts,
+    write_dataset,
+)
+from literate.data.render import TEST_FONTS
+
+pytest.importorskip("weasyprint")
+
+TEXTS = [
+    "Now is the winter of our discontent made glorious summer by this sun of York "
+    "and all the clouds that lour'd upon our house in the deep bosom of the ocean buried "
+    "42 crowns, 3.50 ducats; thrice-told tales! " * 8
+]
+README = Document(
+    "readmes:demo",
+    "# demo\n\n![badge](https://x/y.svg)\n\nA [link](https://example.org) and "
+    "<b>html</b>.\n\n## Usage\n\n```python\nimport demo\ndemo.run(1)\n```\n\n"
+    "- one item\n- two items\n\n1. first\n2. second\n",
+    "readmes",
+)
+PLAY = Document(
+    "shakespeare:demo",
+    "## ACT I\n\n**KING**\nNow is the winter\nof our discontent.\n\n_Exit_\n\n" * 6,
+    "shakespeare",
+)
+
+
+def sources():
+    rng = random.Random(0)
+    out = [(kind, fn(TEXTS, rng)) for kind, fn in GENERATED.items()]
+    out.append(("readme", readme_page(README, rng)))
+    out.append(("shakespeare", shakespeare_scene(PLAY, rng)))
+    return out
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize("kind,md", sources(), ids=[k for k, _ in sources()])
+def test_rendered_truth_is_consistent(kind, md):
+    style = Style.sample(random.Random(kind), ["dejavu-sans", "liberation-serif"])
+    page = render_page(md, style, dpi=72)
+    assert page is not None and page.lines
+    w, h = page.image.size
+    for line in page.lines:
+        assert line["text"] == " ".join(wd["text"] for wd in line["words"])
+        for wd in line["words"]:
+            x0, y0, x1, y1 = wd["bbox"]
+            assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
+        assert line["bbox"] == [
+            min(wd["bbox"][0] for wd in line["words"]),
+            min(wd["bbox"][1] for wd in line["words"]),
+            max(wd["bbox"][2] for wd in line["words"]),
+            max(wd["bbox"][3] for wd in line["words"]),
+        ]
+    # the page's Markdown, rendered to text, is exactly the page's text (whitespace aside)
+    source = squash(markdown_text(page.markdown))
+    seen = [squash(line_text_without_markers(ln)) for ln in page.lines]
+    assert Counter("".join(seen)) == Counter(source)
+    assert all(s in source for s in seen)
+
+
+def test_offline_renderer_drops_readme_images_and_link_targets():
+    md = readme_page(README, random.Random(1))
+    assert "https://" not in md and "<b>" not in md and "link" in md
+
+
+def test_dataset_is_deterministic_resumable_and_split_by_font(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    write_dataset(a, 3, seed=7, split="test", workers=2)
+    write_dataset(b, 3, seed=7, split="test", workers=1)
+    for i in range(3):
+        name = f"page-{i:05d}"
+        ja = json.loads((a / f"{name}.json").read_text())
+        assert ja == json.loads((b / f"{name}.json").read_text())
+        assert (a / f"{name}.png").read_bytes() == (b / f"{name}.png").read_bytes()
+        assert ja["style"]["family"] in TEST_FONTS
+    (a / "page-00001.png").unlink()
+    before = (a / "page-00000.png").stat().st_mtime_ns
+    counts = write_dataset(a, 3, seed=7, split="test", workers=1)
+    assert counts.get("kept") == 2
+    assert (a / "page-00001.png").read_bytes() == (b / "page-00001.png").read_bytes()
+    assert (a / "page-00000.png").stat().st_mtime_ns == before
+    assert not set(split_fonts("train")) & set(TEST_FONTS)
