@@ -136,7 +136,9 @@ def render_pdf(md: str, style: Style) -> bytes:
     import logging
 
     import weasyprint
+    from PIL import ImageFile
 
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # weasyprint turns it on for every user of PIL
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # font-subsetting chatter
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     return weasyprint.HTML(string=to_html(md, style), url_fetcher=_no_fetch).write_pdf()
@@ -260,6 +262,35 @@ def crop_to_content(page: PdfPage, rng: random.Random) -> PdfPage:
     return PdfPage(page.image.crop((left, top, right, bottom)), lines, page.markdown, page.style)
 
 
+def rotate_page(page: PdfPage, degrees: float) -> PdfPage:
+    """Rotate by a small angle about the centre (page size kept, white fill); every box
+    becomes the bounding box of its rotated corners, clipped to the page."""
+    w, h = page.image.size
+    cx, cy = w / 2, h / 2
+    a = math.radians(degrees)  # PIL rotates counter-clockwise on screen for degrees > 0
+    cos, sin = math.cos(a), math.sin(a)
+
+    def move(b):
+        xs, ys = [], []
+        for x, y in ((b[0], b[1]), (b[2], b[1]), (b[0], b[3]), (b[2], b[3])):
+            dx, dy = x - cx, y - cy
+            xs.append(cx + dx * cos + dy * sin)
+            ys.append(cy - dx * sin + dy * cos)
+        box = [math.floor(min(xs)), math.floor(min(ys)), math.ceil(max(xs)), math.ceil(max(ys))]
+        return [max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])]
+
+    lines = [
+        {
+            **ln,
+            "bbox": move(ln["bbox"]),
+            "words": [{**wd, "bbox": move(wd["bbox"])} for wd in ln["words"]],
+        }
+        for ln in page.lines
+    ]
+    image = page.image.rotate(degrees, resample=Image.BICUBIC, fillcolor="white")
+    return PdfPage(image, lines, page.markdown, page.style)
+
+
 def augment(image: Image.Image, rng: random.Random) -> tuple[Image.Image, list[str]]:
     """Photometric noise that keeps every box where it is: blur, contrast, JPEG, noise."""
     done = []
@@ -342,9 +373,13 @@ def render_one(out: str, i: int, seed: int, split: str, dpi: int, augmentations:
     if rng.random() < 0.5:
         page = crop_to_content(page, rng)
     done = []
+    if augmentations and rng.random() < 0.2:
+        page = rotate_page(page, rng.uniform(-1.0, 1.0))
+        done.append("rotation")
     image = page.image
     if augmentations:
-        image, done = augment(image, rng)
+        image, more = augment(image, rng)
+        done += more
     tmp = path.with_name(f".{path.name}.tmp.png")
     image.save(tmp)
     write_json_atomic(path.with_suffix(".json"), page_record(page, source, done))

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"}
 SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
@@ -112,8 +112,9 @@ def _poppler_page_count(path: Path) -> int | None:
 
 
 def _load_image(path: Path, max_pixels: int, decode_limit: int) -> LoadedDocument:
-    old_limit = Image.MAX_IMAGE_PIXELS
+    old_limit, old_truncated = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
     Image.MAX_IMAGE_PIXELS = None  # we check the size ourselves, before decoding
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # a library may have set it (weasyprint does)
     try:
         try:
             img = Image.open(path)
@@ -135,7 +136,7 @@ def _load_image(path: Path, max_pixels: int, decode_limit: int) -> LoadedDocumen
             raise
         raise DocumentError(f"{path}: truncated or corrupt image ({e})") from None
     finally:
-        Image.MAX_IMAGE_PIXELS = old_limit
+        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = old_limit, old_truncated
 
 
 def to_rgb(img: Image.Image, max_pixels: int | None = None) -> Image.Image:
