@@ -7,7 +7,7 @@ from literate.data.render import render_snippet
 from literate.reader.collator import ReaderCollator
 from literate.reader.parse import parse_ocr
 from literate.reader.targets import resized_size
-from literate.reader.tiny import build_processor
+from literate.reader.tiny import build_processor, build_reader
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +94,33 @@ def test_resume_continues_from_the_last_checkpoint(tmp_path):
     assert summary["global_step"] == 6
     engine = KosmosEngine.from_pretrained(str(tmp_path / "r"), max_new_tokens=8)
     assert engine.model.config.text_config.vocab_size == len(engine.processor.tokenizer)
+
+
+@pytest.mark.parametrize("method,task", [("lora", "md"), ("plora", "mixed")])
+def test_lora_and_plora_fine_tune_a_saved_reader(tmp_path, method, task):
+    """The path a GPU user takes on microsoft/kosmos-2.5: a checkpoint folder as --base,
+    adapters merged into the saved model, which loads like any checkpoint."""
+    from literate.reader.engines.kosmos import KosmosEngine
+    from literate.reader.train import ReaderTrainConfig, train_reader
+
+    base = tmp_path / "base"
+    build_reader(base, size="tiny", coordinate_bins=256)
+    cfg = ReaderTrainConfig(
+        out=str(tmp_path / "ft"),
+        base=str(base),
+        method=method,
+        task=task,
+        period=3,
+        level="line",
+        train_samples=48,
+        eval_samples=4,
+        batch_size=4,
+        warmup_steps=1,
+        max_steps=6,
+        eval_steps=6,
+        save_steps=6,
+    )
+    summary = train_reader(cfg)
+    assert summary["global_step"] == 6
+    engine = KosmosEngine.from_pretrained(str(tmp_path / "ft"), max_new_tokens=8)
+    assert not any("lora" in n for n, _ in engine.model.named_parameters())

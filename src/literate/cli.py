@@ -42,11 +42,12 @@ _LOOSE = {"allow_extra_args": True, "ignore_unknown_options": True}
 def demo(
     seed: int = typer.Option(0, help="Sampling seed."),
     threads: int = typer.Option(2, help="CPU threads."),
+    out: Path = typer.Option(Path("literate-demo"), help="Where the outputs are written."),
 ) -> None:
     """The main job on embedded defaults: no download, no GPU."""
     from literate.demo import run_demo
 
-    run_demo(seed=seed, threads=threads)
+    run_demo(seed=seed, threads=threads, out=out)
 
 
 @app.command()
@@ -187,6 +188,7 @@ def train_reader_cmd(
     base: str = typer.Option("scratch:tiny", help="scratch:tiny|small, a folder or a hub id."),
     data: str = typer.Option("snippets", help="snippets (rendered on the fly) or a folder."),
     level: str = typer.Option("snippet", help="Snippets: word, line, snippet or strip."),
+    pages: str | None = typer.Option(None, help="Strips: data-engine pages to mix in."),
     task: str = typer.Option("ocr", help="ocr, md or mixed."),
     method: str = typer.Option("full", help="full, lora or plora."),
     rank: int = typer.Option(8, min=1, help="LoRA rank."),
@@ -215,6 +217,7 @@ def train_reader_cmd(
             base=base,
             data=data,
             level=level,
+            pages=pages,
             task=task,
             method=method,
             lora_rank=rank,
@@ -387,12 +390,14 @@ def bench_reader_cmd(
     threads: int = typer.Option(2, help="CPU threads."),
     model: str = typer.Option("bundled", help="The Kosmos-2.5 reader to compare."),
     pages: int | None = typer.Option(None, min=1, help="Pages (default 100, quick 4)."),
+    snippets: int | None = typer.Option(None, min=2, help="Snippets (default 200, quick 8)."),
 ) -> None:
-    """A Kosmos-2.5 reader vs Tesseract on held-out rendered pages."""
+    """A Kosmos-2.5 reader vs Tesseract on held-out pages and snippets."""
     from literate.reader.bench import run_bench
 
     default = f"benchmarks/results/reader{'_quick' if quick else ''}.json"
-    run_bench(quick, str(json_out or default), str(work) if work else None, threads, model, pages)
+    work_dir = str(work) if work else None
+    run_bench(quick, str(json_out or default), work_dir, threads, model, pages, snippets)
 
 
 @data_app.command("corpora")

@@ -1,10 +1,15 @@
-"""``literate bench reader``: engines side by side on held-out rendered pages.
+"""``literate bench reader``: engines side by side on the held-out split.
 
-Pages are rendered with Pillow from the Shakespeare *test* split (plays never used for
-training) in ten font families, with exact line boxes and Markdown. Each engine reads them
-once per task; rows follow the contract ``{engine, model, task, word_f1, line_f1_iou50,
-mean_iou, ned, nted, pages_per_s}``. The Kosmos row needs a reader: ``--model`` or the
-bundled one; without either the table says so and shows Tesseract alone.
+Two held-out sets, both in the two font families never used for training
+(``render.TEST_FONTS``) and from documents of the *test* split only:
+- pages from the data engine (``literate.data.pages``: Shakespeare scenes, READMEs and
+  generated tables, lists, forms, receipts …; 150 dpi, no augmentation), scored on both
+  tasks from one reading pass (OCR lines → word/line F1, IoU; Markdown → NED, NTED);
+- Pillow-rendered snippets of 1–4 lines, scored on OCR.
+Rows follow ``{engine, model, task, word_f1, line_f1_iou50, mean_iou, ned, nted,
+pages_per_s}`` plus ``set``; the Kosmos row's image-signal diagnostic (right- vs
+mismatched-image loss on held-out snippets) is reported beside them. The Kosmos row needs a
+reader: ``--model`` or the bundled one; without either the table says so.
 """
 
 from __future__ import annotations
@@ -15,7 +20,53 @@ from pathlib import Path
 import torch
 
 from literate.errors import CheckpointError
-from literate.io import write_json_atomic
+from literate.io import write_json_atomic, write_text_atomic
+
+
+def write_snippet_set(out: str | Path, n: int, seed: int = 0) -> Path:
+    """``n`` held-out snippets (test-split text, test fonts) in the eval layout; resumable."""
+    from literate.data.corpora import load_corpus
+    from literate.data.render import test_fonts
+    from literate.data.splits import get_split
+    from literate.reader.data import SnippetDataset
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = None
+    for i in range(n):
+        path = out / f"snippet-{i:04d}.png"
+        if path.is_file():
+            continue
+        if data is None:
+            texts = [d.text for d in get_split(load_corpus("shakespeare"), "test")]
+            data = SnippetDataset(texts, n, seed, fonts=test_fonts(), level="snippet")
+        item = data[i]
+        lines = [{"text": ln.text, "bbox": list(ln.bbox)} for ln in item["lines"]]
+        w, h = item["image"].size
+        write_json_atomic(
+            path.with_suffix(".json"),
+            {"pages": [{"page": 1, "width": w, "height": h, "lines": lines}]},
+        )
+        write_text_atomic(path.with_suffix(".md"), item["markdown"] + "\n")
+        tmp = path.with_name(f".{path.name}.tmp.png")
+        item["image"].save(tmp)
+        tmp.replace(path)
+    return out
+
+
+def snippet_image_gap(engine, folder: Path, n: int = 32) -> dict[str, float]:
+    """The image-signal diagnostic of a Kosmos engine's model on held-out snippets."""
+    from literate.reader.collator import ReaderCollator
+    from literate.reader.data import PageFolderDataset
+    from literate.reader.signal import image_gap
+    from literate.reader.train import coordinate_bins
+
+    data = PageFolderDataset(folder)
+    items = [data[i] for i in range(min(n, len(data)))]
+    tok = engine.processor.tokenizer
+    collate = ReaderCollator(engine.processor, engine.max_patches, "ocr", coordinate_bins(tok))
+    batch = {k: v.to(engine.model.device) for k, v in collate(items).items()}
+    return image_gap(engine.model, batch, tok)
 
 
 def run_bench(
@@ -25,38 +76,55 @@ def run_bench(
     threads: int = 2,
     model: str = "bundled",
     pages: int | None = None,
+    snippets: int | None = None,
 ) -> dict:
     import transformers
     from rich.console import Console
     from rich.table import Table
 
-    from literate.data.render import write_page_set
+    from literate.data.pages import write_dataset
     from literate.reader.evaluate import evaluate_reader
     from literate.reader.reader import Reader
 
     torch.set_num_threads(threads)
-    n = pages or (4 if quick else 100)
+    n_pages = pages or (4 if quick else 100)
+    n_snips = snippets or (8 if quick else 200)
     work_dir = Path(work or f"runs/bench-reader{'-quick' if quick else ''}")
-    page_dir = work_dir / "pages"
-    write_page_set(page_dir, n, seed=0)
     console = Console(width=140)
-    readers, notes = [], []
-    readers.append(Reader.from_pretrained(engine="tesseract"))
+    console.print(f"held-out sets: {n_pages} pages, {n_snips} snippets in {work_dir}")
+    page_dir = work_dir / "pages"
+    write_dataset(page_dir, n_pages, 0, "test", 150, False, workers=max(1, threads))
+    snip_dir = write_snippet_set(work_dir / "snippets", n_snips)
+    readers, notes, gap = [Reader.from_pretrained(engine="tesseract")], [], None
     try:
-        readers.append(Reader.from_pretrained(model, engine="kosmos", batch_size=4))
+        readers.append(Reader.from_pretrained(model, engine="kosmos"))
     except CheckpointError as e:
         notes.append(f"kosmos row skipped: {e}")
     rows = []
     for reader in readers:
-        for task in ("ocr", "md"):
-            console.print(f"{reader.engine.name}: {task} on {n} pages …")
-            scores = evaluate_reader(page_dir, reader, task, limit=n)
-            rows.append(scores.row())
+        console.print(f"{reader.engine.name}: {n_pages} pages (both tasks, one pass) …")
+        both = evaluate_reader(page_dir, reader, "both", limit=n_pages).row()
+        for task, blank in (("ocr", ("ned", "nted")), ("md", ("word", "line", "mean"))):
+            row = {k: (None if k.startswith(blank) else v) for k, v in both.items()}
+            rows.append({**row, "task": task, "set": "pages"})
+        console.print(f"{reader.engine.name}: {n_snips} snippets …")
+        snip = evaluate_reader(snip_dir, reader, "ocr", limit=n_snips).row()
+        rows.append({**snip, "ned": None, "nted": None, "set": "snippets"})
+        if reader.engine.name == "kosmos":
+            gap = snippet_image_gap(reader.engine, snip_dir)
+    base = next(r["pages_per_s"] for r in rows if r["engine"] == "tesseract")
+    for r in rows:
+        r["time_per_page_vs_tesseract"] = base / r["pages_per_s"] if r["pages_per_s"] else None
     payload = {
-        "command": "literate bench reader" + (" --quick" if quick else "") + f" --json {json_path}",
-        "n_pages": n,
-        "pages": "Pillow-rendered, Shakespeare test split, 10 font families, 20–30 px",
+        "command": "literate bench reader"
+        + (" --quick" if quick else "")
+        + f" --model {model} --json {json_path}",
+        "n_pages": n_pages,
+        "n_snippets": n_snips,
+        "pages": "data engine, test split, held-out fonts (carlito, caladea), 150 dpi",
+        "snippets": "1–4 lines, Shakespeare test split, held-out fonts, 18–30 px",
         "rows": rows,
+        "image_gap": gap,
         "notes": notes,
         "machine": {
             "platform": platform.platform(),
@@ -66,9 +134,9 @@ def run_bench(
         },
     }
     write_json_atomic(Path(json_path), payload)
-    table = Table(title=f"reading {n} held-out rendered pages")
-    cols = ("engine", "task", "word F1", "line F1@.5", "mean IoU", "NED", "NTED", "pages/s")
-    for c in cols:
+    table = Table(title=f"held-out: {n_pages} pages, {n_snips} snippets (fonts never trained on)")
+    cols = ("engine", "set", "task", "word F1", "line F1@.5", "mean IoU", "NED", "NTED")
+    for c in cols + ("pages/s", "× time"):
         table.add_column(c, justify="right")
 
     def fmt(v):
@@ -77,15 +145,18 @@ def run_bench(
     for r in rows:
         table.add_row(
             r["engine"],
+            r["set"],
             r["task"],
-            fmt(r["word_f1"]),
-            fmt(r["line_f1_iou50"]),
-            fmt(r["mean_iou"]),
-            fmt(r["ned"]),
-            fmt(r["nted"]),
+            *(fmt(r[k]) for k in ("word_f1", "line_f1_iou50", "mean_iou", "ned", "nted")),
             f"{r['pages_per_s']:.2f}",
+            fmt(r["time_per_page_vs_tesseract"]),
         )
     console.print(table)
+    if gap:
+        console.print(
+            f"image gap (held-out snippets): loss {gap['loss_right']:.3f} with the right image, "
+            f"{gap['loss_mismatched']:.3f} with another's (gap {gap['image_gap']:.3f})"
+        )
     for note in notes:
         console.print(note)
     console.print(f"JSON: {json_path}")

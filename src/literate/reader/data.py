@@ -61,7 +61,11 @@ class StripDataset(Dataset):
     """Full-width strips of rendered pages, as the engine cuts them when reading in strips
     (``literate.reader.strips``): the strip height puts the text at a random scale in
     ``scales`` for ``max_patches``, the top is random, and the target is the lines wholly
-    inside the strip (lines cut by an edge are a neighbouring strip's to read)."""
+    inside the strip (lines cut by an edge are a neighbouring strip's to read).
+
+    Pages are laid out with Pillow on the fly (headings and paragraphs from ``texts``) or,
+    with probability ``page_share``, taken from ``pages`` (a ``PageFolderDataset`` made by the
+    data engine: tables, lists, forms, receipts, two columns …)."""
 
     def __init__(
         self,
@@ -71,12 +75,15 @@ class StripDataset(Dataset):
         seed: int = 0,
         fonts: list[str] | None = None,
         scales: tuple[float, float] = (0.65, 1.0),
+        pages: PageFolderDataset | None = None,
+        page_share: float = 0.5,
     ):
         self.texts = [t for t in texts if len(t.split()) >= 200]
         if not self.texts:
             raise InputNotFoundError("not enough text to lay out pages")
         self.n, self.max_patches, self.seed, self.scales = n, max_patches, seed, scales
         self.fonts = fonts or train_fonts()
+        self.pages, self.page_share = pages, page_share if pages is not None else 0.0
 
     def __len__(self) -> int:
         return self.n
@@ -85,18 +92,23 @@ class StripDataset(Dataset):
         if not 0 <= i < self.n:
             raise IndexError(i)
         rng = random.Random(f"{self.seed}/strip/{i}")
-        page = render_blocks(
-            sample_blocks(rng.choice(self.texts), rng, n_paragraphs=rng.randint(1, 3)),
-            rng.choice(self.fonts),
-            size=rng.randint(18, 30),
-            width=rng.randint(500, 1100),
-            margin=rng.randint(20, 80),
-        )
-        width, height = page.image.size
+        if rng.random() < self.page_share:
+            item = self.pages[rng.randrange(len(self.pages))]
+            image, page_lines = item["image"], item["lines"]
+        else:
+            page = render_blocks(
+                sample_blocks(rng.choice(self.texts), rng, n_paragraphs=rng.randint(1, 3)),
+                rng.choice(self.fonts),
+                size=rng.randint(18, 30),
+                width=rng.randint(500, 1100),
+                margin=rng.randint(20, 80),
+            )
+            image, page_lines = page.image, page.lines
+        width, height = image.size
         strip = min(height, strip_height_for(width, self.max_patches, rng.uniform(*self.scales)))
         top = rng.randint(0, height - strip)
-        lines = lines_inside(page.lines, top, top + strip)
-        image = page.image.crop((0, top, width, top + strip))
+        lines = lines_inside(page_lines, top, top + strip)
+        image = image.crop((0, top, width, top + strip))
         return {"image": image, "lines": lines, "markdown": " ".join(ln.text for ln in lines)}
 
 

@@ -33,6 +33,7 @@ class ReaderTrainConfig:
     base: str = "scratch:tiny"  # scratch:<size>, a local directory or a hub id
     data: str = "snippets"  # snippets (rendered on the fly) or a folder of pages
     level: str = "snippet"  # snippets only: word | line | snippet | strip (of a page)
+    pages: str | None = None  # strips: a data-engine folder mixed in (half the strips)
     task: str = "ocr"
     method: str = "full"
     lora_rank: int = 8
@@ -108,7 +109,8 @@ def datasets(cfg: ReaderTrainConfig, max_patches: int):
         train_texts = [d.text for d in splits["train"]]
         val_texts = [d.text for d in splits["validation"]]
         if cfg.level == "strip":
-            train = StripDataset(train_texts, cfg.train_samples, max_patches, cfg.seed)
+            pages = PageFolderDataset(cfg.pages) if cfg.pages else None
+            train = StripDataset(train_texts, cfg.train_samples, max_patches, cfg.seed, pages=pages)
             val = StripDataset(val_texts, cfg.eval_samples, max_patches, cfg.seed + 1)
             return train, val
         train = SnippetDataset(train_texts, cfg.train_samples, cfg.seed, level=cfg.level)

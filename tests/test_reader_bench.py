@@ -1,0 +1,23 @@
+import json
+
+from literate.reader.bench import run_bench
+from literate.reader.tiny import build_reader
+
+
+def test_bench_reader_rows_on_held_out_sets(tmp_path):
+    model = tmp_path / "tiny"
+    build_reader(model, size="tiny", coordinate_bins=256)
+    out = tmp_path / "r.json"
+    payload = run_bench(True, str(out), str(tmp_path / "work"), 2, str(model), 2, 4)
+    assert json.loads(out.read_text())["n_pages"] == 2
+    got = {(r["engine"], r["set"], r["task"]) for r in payload["rows"]}
+    for engine in ("tesseract", "kosmos"):
+        assert {
+            (engine, "pages", "ocr"),
+            (engine, "pages", "md"),
+            (engine, "snippets", "ocr"),
+        } <= got
+    tess = next(r for r in payload["rows"] if r["engine"] == "tesseract" and r["set"] == "snippets")
+    assert tess["word_f1"] > 0.5
+    assert set(payload["image_gap"]) >= {"loss_right", "loss_mismatched", "image_gap"}
+    assert payload["rows"][0]["time_per_page_vs_tesseract"] == 1.0
