@@ -37,4 +37,21 @@ def test_demo_runs(capsys):
     from literate.demo import run_demo
 
     run_demo()
-    assert "perplexity" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "against its ground truth" in out and "what else literate offers" in out
+
+
+def test_bundled_reader_is_small_loads_and_reads_in_strips():
+    from literate.paths import resolve_reader
+    from literate.reader import Reader
+
+    path = Path(resolve_reader("bundled"))
+    assert (path / "model.safetensors").stat().st_size <= 25 * MB
+    for name in ("processor_config.json", "tokenizer.json", "train_summary.json"):
+        assert (path / name).is_file(), name
+    reader = Reader.from_pretrained("bundled", max_new_tokens=32)
+    assert reader.engine.strips and reader.engine.max_patches == 256
+    from PIL import Image
+
+    page = reader.read_images([Image.new("RGB", (600, 900), "white")], "both")[0]
+    assert (page.width, page.height) == (600, 900)
