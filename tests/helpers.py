@@ -12,3 +12,40 @@ class Interrupt(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         if state.global_step == self.at:
             raise KeyboardInterrupt
+
+
+def spawn_gloo(worker, *args, nprocs: int = 2, timeout: float = 300.0) -> None:
+    """Run ``worker(rank, world, init_method, *args)`` on ``nprocs`` CPU processes over gloo.
+
+    Everything stays on loopback (the store on 127.0.0.1, gloo's device on ``lo``) and the
+    run has a deadline: on a fresh CI machine gloo once waited for an hour on the address
+    its hostname resolved to. A hang now fails this test in minutes instead of the CI job.
+    """
+    import os
+    import socket
+    import time
+
+    import pytest
+    import torch.multiprocessing as mp
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    saved = os.environ.get("GLOO_SOCKET_IFNAME")
+    if os.path.exists("/sys/class/net/lo"):
+        os.environ["GLOO_SOCKET_IFNAME"] = "lo"  # spawned children inherit the environment
+    try:
+        ctx = mp.spawn(
+            worker, args=(nprocs, f"tcp://127.0.0.1:{port}", *args), nprocs=nprocs, join=False
+        )
+    finally:
+        if saved is None:
+            os.environ.pop("GLOO_SOCKET_IFNAME", None)
+        else:
+            os.environ["GLOO_SOCKET_IFNAME"] = saved
+    deadline = time.monotonic() + timeout
+    while not ctx.join(timeout=2):
+        if time.monotonic() > deadline:
+            for p in ctx.processes:
+                p.kill()
+            pytest.fail(f"{nprocs} gloo ranks did not finish within {timeout:.0f} s")

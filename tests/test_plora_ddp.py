@@ -1,8 +1,10 @@
 """Under DDP every rank must re-initialise LoRA identically: 2 CPU processes over gloo."""
 
+from datetime import timedelta
+
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
+from helpers import spawn_gloo
 from peft import LoraConfig, get_peft_model
 from torch.nn.parallel import DistributedDataParallel as DDP
 from transformers import LlamaForCausalLM
@@ -13,8 +15,10 @@ from literate.plora import PeriodicLoRA, PeriodicLoRAConfig
 STEPS, PERIOD = 7, 2
 
 
-def _worker(rank: int, world: int, init_file: str, out_dir: str) -> None:
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+def _worker(rank: int, world: int, init_method: str, out_dir: str) -> None:
+    dist.init_process_group(
+        "gloo", init_method=init_method, rank=rank, world_size=world, timeout=timedelta(seconds=120)
+    )
     torch.set_num_threads(1)
     torch.manual_seed(0)
     model = get_peft_model(
@@ -38,7 +42,7 @@ def _worker(rank: int, world: int, init_file: str, out_dir: str) -> None:
 
 
 def test_ranks_stay_identical_through_unloads(tmp_path):
-    mp.spawn(_worker, args=(2, str(tmp_path / "init"), str(tmp_path)), nprocs=2, join=True)
+    spawn_gloo(_worker, str(tmp_path))
     a, b = torch.load(tmp_path / "0.pt"), torch.load(tmp_path / "1.pt")
     assert a.keys() == b.keys()
     for k in a:

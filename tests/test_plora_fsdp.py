@@ -1,9 +1,11 @@
 """PeriodicLoRA under FSDP2 (fully_shard) on 2 CPU processes over gloo: unloads merge into
 the sharded base weights, keep the function, and leave every rank with the same model."""
 
+from datetime import timedelta
+
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
+from helpers import spawn_gloo
 from peft import LoraConfig, get_peft_model
 from torch.distributed.fsdp import fully_shard
 from transformers import LlamaForCausalLM
@@ -15,8 +17,10 @@ from literate.plora.sharded import full
 STEPS, PERIOD = 6, 2
 
 
-def _worker(rank: int, world: int, init_file: str, out_dir: str) -> None:
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+def _worker(rank: int, world: int, init_method: str, out_dir: str) -> None:
+    dist.init_process_group(
+        "gloo", init_method=init_method, rank=rank, world_size=world, timeout=timedelta(seconds=120)
+    )
     torch.set_num_threads(1)
     torch.manual_seed(0)
     cfg = llama_config("nano", vocab_size=64, tie_word_embeddings=False)
@@ -52,7 +56,7 @@ def _worker(rank: int, world: int, init_file: str, out_dir: str) -> None:
 
 
 def test_fsdp2_unloads_are_exact_and_identical_across_ranks(tmp_path):
-    mp.spawn(_worker, args=(2, str(tmp_path / "init"), str(tmp_path)), nprocs=2, join=True)
+    spawn_gloo(_worker, str(tmp_path))
     a, b = torch.load(tmp_path / "0.pt"), torch.load(tmp_path / "1.pt")
     assert a["diff"] <= 1e-5 and b["diff"] <= 1e-5
     assert a["state"].keys() == b["state"].keys()
