@@ -92,9 +92,9 @@ def run_bench(
     work_dir = Path(work or f"runs/bench-reader{'-quick' if quick else ''}")
     console = Console(width=140)
     console.print(f"held-out sets: {n_pages} pages, {n_snips} snippets in {work_dir}")
-    page_dir = work_dir / "pages"
+    page_dir = work_dir / "held-out-pages"
     write_dataset(page_dir, n_pages, 0, "test", 150, False, workers=max(1, threads))
-    snip_dir = write_snippet_set(work_dir / "snippets", n_snips)
+    snip_dir = write_snippet_set(work_dir / "held-out-snippets", n_snips)
     readers, notes, gap = [Reader.from_pretrained(engine="tesseract")], [], None
     try:
         readers.append(Reader.from_pretrained(model, engine="kosmos"))
