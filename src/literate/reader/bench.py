@@ -112,8 +112,10 @@ def run_bench(
         rows.append({**snip, "ned": None, "nted": None, "set": "snippets"})
         if reader.engine.name == "kosmos":
             gap = snippet_image_gap(reader.engine, snip_dir)
-    base = next(r["pages_per_s"] for r in rows if r["engine"] == "tesseract")
-    for r in rows:
+    for r in rows:  # time per item against Tesseract on the same set, measured in this run
+        base = next(
+            t["pages_per_s"] for t in rows if t["engine"] == "tesseract" and t["set"] == r["set"]
+        )
         r["time_per_page_vs_tesseract"] = base / r["pages_per_s"] if r["pages_per_s"] else None
     payload = {
         "command": "literate bench reader"
