@@ -1,0 +1,57 @@
+"""Scores of one engine on the held-out data-engine pages, per source kind (table, form,
+receipt, scene, readme, ...): where an engine's line F1 or Markdown structure is lost.
+
+    python benchmarks/reader_by_kind.py [--engine tesseract] [--pages DIR]
+
+DIR defaults to the pages `literate bench reader` writes (rendered there if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import write_json  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--engine", default="tesseract")
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--pages", default="runs/bench-reader/held-out-pages")
+    ap.add_argument("--n", type=int, default=100)
+    ap.add_argument("--json", default="benchmarks/results/reader_by_kind.json")
+    a = ap.parse_args()
+
+    from literate.data.pages import write_dataset
+    from literate.reader.evaluate import load_truth, score_pages
+    from literate.reader.reader import Reader
+
+    folder = Path(a.pages)
+    write_dataset(folder, a.n, 0, "test", 150, False, workers=2)  # as bench reader; resumes
+    files = sorted(folder.glob("*.png"))[: a.n]
+    reader = Reader.from_pretrained(a.model, engine=a.engine)
+    by_kind: dict[str, list] = defaultdict(list)
+    for result in reader.read(files, "both").results:
+        src = Path(result.document.source)
+        kind = json.loads(src.with_suffix(".json").read_text())["source"].split(":")[0]
+        if kind == "generated":
+            kind = json.loads(src.with_suffix(".json").read_text())["source"].split(":")[1]
+        by_kind[kind] += list(zip(result.document.pages, load_truth(src) or [], strict=False))
+    rows = []
+    for kind, pairs in sorted(by_kind.items()):
+        s = score_pages(pairs, "both")
+        rows.append({"kind": kind, "n_pages": len(pairs), **{k: round(v, 4) for k, v in s.items()}})
+    write_json(a.json, {"engine": reader.engine.model_name, "rows": rows})
+    cols = ("kind", "n_pages", "word_f1", "line_f1_iou50", "mean_iou", "ned", "nted")
+    print("| " + " | ".join(cols) + " |")
+    for r in rows:
+        print("| " + " | ".join(str(r.get(c)) for c in cols) + " |")
+
+
+if __name__ == "__main__":
+    main()
