@@ -24,7 +24,7 @@ from literate.io import write_json_atomic
 
 METHODS = ("full", "lora", "plora")
 TASKS = ("ocr", "md", "mixed")
-LEVELS = ("word", "line", "snippet", "strip")
+LEVELS = ("word", "line", "snippet", "strip", "mix")
 
 
 @dataclass
@@ -32,7 +32,7 @@ class ReaderTrainConfig:
     out: str
     base: str = "scratch:tiny"  # scratch:<size>, a local directory or a hub id
     data: str = "snippets"  # snippets (rendered on the fly) or a folder of pages
-    level: str = "snippet"  # snippets only: word | line | snippet | strip (of a page)
+    level: str = "snippet"  # snippets only: word | line | snippet | strip (of a page) | mix
     pages: str | None = None  # strips: a data-engine folder mixed in (half the strips)
     task: str = "ocr"
     method: str = "full"
@@ -108,14 +108,28 @@ def datasets(cfg: ReaderTrainConfig, max_patches: int):
         splits = split_documents(load_corpus("shakespeare"), seed=cfg.seed)
         train_texts = [d.text for d in splits["train"]]
         val_texts = [d.text for d in splits["validation"]]
-        if cfg.level == "strip":
-            pages = PageFolderDataset(cfg.pages) if cfg.pages else None
-            train = StripDataset(train_texts, cfg.train_samples, max_patches, cfg.seed, pages=pages)
-            val = StripDataset(val_texts, cfg.eval_samples, max_patches, cfg.seed + 1)
-            return train, val
-        train = SnippetDataset(train_texts, cfg.train_samples, cfg.seed, level=cfg.level)
-        val = SnippetDataset(val_texts, cfg.eval_samples, cfg.seed + 1, level=cfg.level)
-        return train, val
+        pages = PageFolderDataset(cfg.pages) if cfg.pages else None
+
+        def level_set(level: str, texts: list[str], n: int, seed: int, pages=None):
+            if level == "strip":
+                return StripDataset(texts, n, max_patches, seed, pages=pages)
+            return SnippetDataset(texts, n, seed, level=level)
+
+        if cfg.level == "mix":
+            from literate.reader.data import MIX, MixtureDataset
+
+            def mix(texts, n, seed, pages=None):
+                parts = [level_set(lv, texts, n, seed, pages) for lv in MIX]
+                return MixtureDataset(parts, list(MIX.values()), n, seed)
+
+            return (
+                mix(train_texts, cfg.train_samples, cfg.seed, pages),
+                mix(val_texts, cfg.eval_samples, cfg.seed + 1),
+            )
+        return (
+            level_set(cfg.level, train_texts, cfg.train_samples, cfg.seed, pages),
+            level_set(cfg.level, val_texts, cfg.eval_samples, cfg.seed + 1),
+        )
     folder = Path(cfg.data)
     train = PageFolderDataset(folder / "train" if (folder / "train").is_dir() else folder)
     val_dir = folder / "validation"
