@@ -73,3 +73,14 @@ def test_bad_corpora_get_clear_errors(tmp_path):
     (tmp_path / "bin.txt").write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(UnknownCorpusError, match="not a UTF-8 text file"):
         load_corpus(str(tmp_path / "bin.txt"))
+
+
+def test_random_strings_are_deterministic_printable_words():
+    from literate.data.corpora import load_corpus, random_strings
+
+    docs = random_strings(n_docs=3, words=50, seed=1)
+    assert docs == random_strings(n_docs=3, words=50, seed=1) != random_strings(3, 50, seed=2)
+    assert len({d.id for d in load_corpus("random")}) == len(load_corpus("random"))
+    for d in docs:
+        words = d.text.split()
+        assert len(words) == 50 and all(1 <= len(w) <= 12 and w.isprintable() for w in words)

@@ -11,7 +11,9 @@ import hashlib
 import importlib.metadata as md
 import itertools
 import os
+import random
 import re
+import string
 import subprocess
 import sys
 import zipfile
@@ -24,7 +26,7 @@ from rich.progress import track
 
 from literate.errors import InputNotFoundError, UnknownCorpusError
 
-BUILTIN_CORPORA = ("shakespeare", "readmes")
+BUILTIN_CORPORA = ("shakespeare", "readmes", "random")
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text"}
 
 # READMEs shorter than this are mostly a title and a link; longer ones are API dumps.
@@ -201,12 +203,31 @@ def user_files(path: Path) -> list[Document]:
     return docs
 
 
+def random_strings(n_docs: int = 200, words: int = 400, seed: int = 0) -> list[Document]:
+    """Documents of random character strings (letters, digits, punctuation, 1–12 characters a
+    word). A reader trained on real words can lower its loss by guessing likely words from
+    their length and first letter; on these only reading each character does."""
+    lower, upper, digits = string.ascii_lowercase, string.ascii_uppercase, string.digits
+    alphabets = [lower] * 6 + [upper, digits, string.punctuation]
+    docs = []
+    for d in range(n_docs):
+        rng = random.Random(f"random-strings/{seed}/{d}")
+        text = " ".join(
+            "".join(rng.choice(rng.choice(alphabets)) for _ in range(rng.randint(1, 12)))
+            for _ in range(words)
+        )
+        docs.append(Document(f"random/{seed}/{d}", text + "\n", "random"))
+    return docs
+
+
 def load_corpus(name: str) -> list[Document]:
     """A built-in corpus by name, or the user's file or folder."""
     if name == "shakespeare":
         return shakespeare()
     if name == "readmes":
         return readmes()
+    if name == "random":
+        return random_strings()
     path = Path(name).expanduser()
     if path.exists():
         return user_files(path)

@@ -34,6 +34,7 @@ class ReaderTrainConfig:
     data: str = "snippets"  # snippets (rendered on the fly) or a folder of pages
     level: str = "snippet"  # snippets only: word | line | snippet | strip (of a page) | mix
     pages: str | None = None  # strips: a data-engine folder mixed in (half the strips)
+    text: str = "shakespeare"  # snippets: the corpus they are cut from (or "random" strings)
     task: str = "ocr"
     method: str = "full"
     lora_rank: int = 8
@@ -105,7 +106,7 @@ def datasets(cfg: ReaderTrainConfig, max_patches: int):
         from literate.data.corpora import load_corpus
         from literate.data.splits import split_documents
 
-        splits = split_documents(load_corpus("shakespeare"), seed=cfg.seed)
+        splits = split_documents(load_corpus(cfg.text), seed=cfg.seed)
         train_texts = [d.text for d in splits["train"]]
         val_texts = [d.text for d in splits["validation"]]
         pages = PageFolderDataset(cfg.pages) if cfg.pages else None
