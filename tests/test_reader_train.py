@@ -1,7 +1,8 @@
 import random
 
 import pytest
-from PIL import Image
+import torch
+from PIL import Image, ImageDraw
 
 from literate.data.render import render_snippet
 from literate.reader.collator import ReaderCollator
@@ -71,6 +72,28 @@ def test_image_gap_opens_on_the_tiny_config(tmp_path):
     assert last["step"] == 300
     assert abs(first["eval_image_gap"]) < 0.05  # untrained: the image does not matter yet
     assert last["eval_image_gap"] > 0.01
+    assert -1.0 <= last["eval_latent_similarity"] <= 1.0  # logged with the gap
+
+
+def test_latent_similarity_tells_pooled_latents_from_distinct_ones(processor):
+    """At our initialisation every latent mean-pools the image (similarity ≈ 1); latent
+    queries that are large and distinct give latents that differ."""
+    from transformers import Kosmos2_5ForConditionalGeneration
+
+    from literate.reader.config import reader_config
+    from literate.reader.signal import init_reader, latent_similarity
+
+    model = Kosmos2_5ForConditionalGeneration._from_config(
+        reader_config("tiny", len(processor.tokenizer))
+    )
+    init_reader(model)
+    images = [Image.new("RGB", (120, 40), "white") for _ in range(2)]
+    ImageDraw.Draw(images[1]).text((5, 10), "read me", fill="black")
+    batch = processor(images=images, text=["<ocr>"] * 2, return_tensors="pt", max_patches=64)
+    assert latent_similarity(model, batch) > 0.99
+    with torch.no_grad():
+        model.image_to_text_projection.latent_query.normal_(std=10.0)
+    assert latent_similarity(model, batch) < 0.5
 
 
 def test_resume_continues_from_the_last_checkpoint(tmp_path):

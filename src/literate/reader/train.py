@@ -139,8 +139,9 @@ def datasets(cfg: ReaderTrainConfig, max_patches: int):
 
 
 class ReaderTrainer(Trainer):
-    """A Trainer whose evaluations also log the right-vs-mismatched-image loss gap, and
-    whose optimizer gives the visual side its own learning rate."""
+    """A Trainer whose evaluations also log the right-vs-mismatched-image loss gap and how
+    alike the resampler's latents are, and whose optimizer gives the visual side its own
+    learning rate."""
 
     visual_lr_scale: float = 1.0
 
@@ -156,10 +157,11 @@ class ReaderTrainer(Trainer):
 
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"):
         metrics = super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
-        from literate.reader.signal import image_gap
+        from literate.reader.signal import image_gap, latent_similarity
 
         batch = self.data_collator([self.eval_dataset[i] for i in range(len(self.eval_dataset))])
         gap = image_gap(self.model, batch, self.processor_ref.tokenizer)
+        gap["latent_similarity"] = latent_similarity(self.model, batch)
         logs = {f"{metric_key_prefix}_{k}": v for k, v in gap.items()}
         self.log(logs)
         metrics.update(logs)
