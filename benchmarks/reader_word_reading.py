@@ -42,33 +42,22 @@ def write_set(out: Path, level: str, n: int, seed: int, text: str) -> None:
         item["image"].save(path)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--max-patches", type=int, default=128)
-    ap.add_argument("--level", default="word")
-    ap.add_argument("--n", type=int, default=200)
-    ap.add_argument("--text", default="shakespeare", help="corpus of the words, or random")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--json", default="benchmarks/results/reader_word_reading.json")
-    a = ap.parse_args()
-    import json
+def read_set(model: str, level: str, text: str, max_patches: int, n: int) -> tuple[dict, list]:
+    """(row of scores, the first 10 readings beside their truth) of ``model`` on ``n``
+    held-out images of ``level`` cut from ``text`` (written to runs/ once, then reused)."""
     import time
-
-    import torch
 
     from literate.reader.evaluate import load_truth, score_pages
     from literate.reader.metrics import ned
     from literate.reader.reader import Reader
 
-    torch.set_num_threads(a.threads)
-    text = "" if a.text == "shakespeare" else f"-{a.text}"
-    folder = Path(f"runs/heldout-{a.level}{text}")
-    write_set(folder, a.level, a.n, seed=5, text=a.text)
+    suffix = "" if text == "shakespeare" else f"-{text}"
+    folder = Path(f"runs/heldout-{level}{suffix}")
+    write_set(folder, level, n, seed=5, text=text)
     reader = Reader.from_pretrained(
-        a.model, max_patches=a.max_patches, max_new_tokens=160, strips=False, batch_size=8
+        model, max_patches=max_patches, max_new_tokens=160, strips=False, batch_size=8
     )
-    files = sorted(folder.glob("*.png"))[: a.n]
+    files = sorted(folder.glob("*.png"))[:n]
     start = time.perf_counter()
     results = reader.read(files, "ocr").results
     seconds = time.perf_counter() - start
@@ -82,9 +71,9 @@ def main() -> None:
             examples.append({"truth": true, "read": read})
     s = score_pages(pairs, "ocr")
     row = {
-        "model": a.model,
-        "level": a.level + text,
-        "max_patches": a.max_patches,
+        "model": model,
+        "level": level + suffix,
+        "max_patches": max_patches,
         "n": len(pairs),
         "word_f1": round(s["word_f1"], 4),
         "char_ned": round(sum(neds) / len(neds), 4),
@@ -92,6 +81,25 @@ def main() -> None:
         "mean_iou": round(s["mean_iou"], 4),
         "images_per_s": round(len(pairs) / seconds, 2),
     }
+    return row, examples
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--max-patches", type=int, default=128)
+    ap.add_argument("--level", default="word")
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--text", default="shakespeare", help="corpus of the words, or random")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", default="benchmarks/results/reader_word_reading.json")
+    a = ap.parse_args()
+    import json
+
+    import torch
+
+    torch.set_num_threads(a.threads)
+    row, examples = read_set(a.model, a.level, a.text, a.max_patches, a.n)
     print(" ".join(f"{k}={v}" for k, v in row.items()))
     for e in examples:
         print(f"  truth {e['truth']}  read {e['read']}")
