@@ -109,7 +109,8 @@ def datasets(cfg: ReaderTrainConfig, max_patches: int):
         splits = split_documents(load_corpus(cfg.text), seed=cfg.seed)
         train_texts = [d.text for d in splits["train"]]
         val_texts = [d.text for d in splits["validation"]]
-        pages = PageFolderDataset(cfg.pages) if cfg.pages else None
+        use_pages = cfg.pages and cfg.level in ("strip", "mix")  # only strips read pages
+        pages = PageFolderDataset(cfg.pages) if use_pages else None
 
         def level_set(level: str, texts: list[str], n: int, seed: int, pages=None):
             if level == "strip":
