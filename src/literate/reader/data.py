@@ -19,13 +19,29 @@ from literate.reader.strips import lines_inside, strip_height_for
 from literate.reader.types import lines_from_json
 
 LEVELS = {"word": (1, 1, 1, 1), "line": (1, 1, 2, 6), "snippet": (1, 4, 2, 8)}  # rows, words
-# --level mix: a strip stage that keeps drawing words, lines and snippets, so learning
-# strips does not unlearn reading single words (benchmarks/reader_word_reading.py measured
-# a strips-only stage take one-word F1 from 0.090 to 0.005)
+# --level mix: a strip stage that keeps drawing words, lines and snippets, meant to keep it
+# from unlearning single words (benchmarks/reader_word_reading.py measured a strips-only
+# stage take one-word F1 from 0.075 to 0.005); the mix itself is not measured yet
 MIX = {"word": 0.2, "line": 0.2, "snippet": 0.2, "strip": 0.4}
 
 
-class SnippetDataset(Dataset):
+class SeededDataset(Dataset):
+    """``n`` items made on the fly; item ``i`` comes from a generator seeded by the dataset's
+    ``seed``, a tag and ``i``, so it is the same every time and in every worker."""
+
+    n: int
+    seed: int
+
+    def __len__(self) -> int:
+        return self.n
+
+    def rng(self, i: int, tag: str) -> random.Random:
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return random.Random(f"{self.seed}/{tag}/{i}")
+
+
+class SnippetDataset(SeededDataset):
     """``n`` snippets of 1–4 lines cut from ``texts`` and rendered in ``fonts`` at random
     sizes; item ``i`` is the same image every time (seeded by ``seed`` and ``i``)."""
 
@@ -44,13 +60,8 @@ class SnippetDataset(Dataset):
         self.n, self.seed, self.level, self.sizes = n, seed, level, sizes
         self.fonts = fonts or train_fonts()
 
-    def __len__(self) -> int:
-        return self.n
-
     def __getitem__(self, i: int) -> dict:
-        if not 0 <= i < self.n:
-            raise IndexError(i)
-        rng = random.Random(f"{self.seed}/{self.level}/{i}")
+        rng = self.rng(i, self.level)
         min_rows, max_rows, min_words, max_words = LEVELS[self.level]
         rows, at = [], rng.randrange(len(self.words) - 60)
         for _ in range(rng.randint(min_rows, max_rows)):
@@ -61,7 +72,7 @@ class SnippetDataset(Dataset):
         return {"image": page.image, "lines": page.lines, "markdown": page.markdown}
 
 
-class StripDataset(Dataset):
+class StripDataset(SeededDataset):
     """Full-width strips of rendered pages, as the engine cuts them when reading in strips
     (``literate.reader.strips``): the strip height puts the text at a random scale in
     ``scales`` for ``max_patches``, the top is random, and the target is the lines wholly
@@ -89,13 +100,8 @@ class StripDataset(Dataset):
         self.fonts = fonts or train_fonts()
         self.pages, self.page_share = pages, page_share if pages is not None else 0.0
 
-    def __len__(self) -> int:
-        return self.n
-
     def __getitem__(self, i: int) -> dict:
-        if not 0 <= i < self.n:
-            raise IndexError(i)
-        rng = random.Random(f"{self.seed}/strip/{i}")
+        rng = self.rng(i, "strip")
         if rng.random() < self.page_share:
             item = self.pages[rng.randrange(len(self.pages))]
             image, page_lines = item["image"], item["lines"]
@@ -116,7 +122,7 @@ class StripDataset(Dataset):
         return {"image": image, "lines": lines, "markdown": " ".join(ln.text for ln in lines)}
 
 
-class MixtureDataset(Dataset):
+class MixtureDataset(SeededDataset):
     """``n`` items drawn from ``parts`` with probabilities ``weights``; item ``i`` is the
     same every time (the part and the index within it are seeded by ``seed`` and ``i``)."""
 
@@ -125,13 +131,8 @@ class MixtureDataset(Dataset):
             raise ValueError("a mixture needs one non-negative weight a part, not all zero")
         self.parts, self.weights, self.n, self.seed = parts, weights, n, seed
 
-    def __len__(self) -> int:
-        return self.n
-
     def __getitem__(self, i: int) -> dict:
-        if not 0 <= i < self.n:
-            raise IndexError(i)
-        rng = random.Random(f"{self.seed}/mix/{i}")
+        rng = self.rng(i, "mix")
         part = rng.choices(self.parts, weights=self.weights)[0]
         return part[rng.randrange(len(part))]
 

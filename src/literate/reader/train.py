@@ -100,7 +100,13 @@ def load_base(cfg: ReaderTrainConfig):
 
 
 def datasets(cfg: ReaderTrainConfig, max_patches: int):
-    from literate.reader.data import PageFolderDataset, SnippetDataset, StripDataset
+    from literate.reader.data import (
+        MIX,
+        MixtureDataset,
+        PageFolderDataset,
+        SnippetDataset,
+        StripDataset,
+    )
 
     if cfg.data == "snippets":
         from literate.data.corpora import load_corpus
@@ -112,25 +118,19 @@ def datasets(cfg: ReaderTrainConfig, max_patches: int):
         use_pages = cfg.pages and cfg.level in ("strip", "mix")  # only strips read pages
         pages = PageFolderDataset(cfg.pages) if use_pages else None
 
-        def level_set(level: str, texts: list[str], n: int, seed: int, pages=None):
-            if level == "strip":
-                return StripDataset(texts, n, max_patches, seed, pages=pages)
-            return SnippetDataset(texts, n, seed, level=level)
+        def build(texts: list[str], n: int, seed: int, pages=None):
+            def one(level: str):
+                if level == "strip":
+                    return StripDataset(texts, n, max_patches, seed, pages=pages)
+                return SnippetDataset(texts, n, seed, level=level)
 
-        if cfg.level == "mix":
-            from literate.reader.data import MIX, MixtureDataset
+            if cfg.level != "mix":
+                return one(cfg.level)
+            return MixtureDataset([one(lv) for lv in MIX], list(MIX.values()), n, seed)
 
-            def mix(texts, n, seed, pages=None):
-                parts = [level_set(lv, texts, n, seed, pages) for lv in MIX]
-                return MixtureDataset(parts, list(MIX.values()), n, seed)
-
-            return (
-                mix(train_texts, cfg.train_samples, cfg.seed, pages),
-                mix(val_texts, cfg.eval_samples, cfg.seed + 1),
-            )
         return (
-            level_set(cfg.level, train_texts, cfg.train_samples, cfg.seed, pages),
-            level_set(cfg.level, val_texts, cfg.eval_samples, cfg.seed + 1),
+            build(train_texts, cfg.train_samples, cfg.seed, pages),
+            build(val_texts, cfg.eval_samples, cfg.seed + 1),
         )
     folder = Path(cfg.data)
     train = PageFolderDataset(folder / "train" if (folder / "train").is_dir() else folder)
