@@ -38,9 +38,8 @@ def main() -> None:
     by_kind: dict[str, list] = defaultdict(list)
     for result in reader.read(files, "both").results:
         src = Path(result.document.source)
-        kind = json.loads(src.with_suffix(".json").read_text())["source"].split(":")[0]
-        if kind == "generated":
-            kind = json.loads(src.with_suffix(".json").read_text())["source"].split(":")[1]
+        source = json.loads(src.with_suffix(".json").read_text())["source"].split(":")
+        kind = source[1] if source[0] == "generated" else source[0]
         by_kind[kind] += list(zip(result.document.pages, load_truth(src) or [], strict=False))
     rows = []
     for kind, pairs in sorted(by_kind.items()):

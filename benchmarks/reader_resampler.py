@@ -68,13 +68,14 @@ def probe(model, processor, images, max_patches: int) -> dict:
     import torch
     from torch.nn import functional as F
 
-    from literate.reader.signal import latent_similarity
+    from literate.reader.signal import pairwise_similarity
 
     batch = processor(images=images, text=["<ocr>"] * len(images), return_tensors="pt",
                       max_patches=max_patches)  # fmt: skip
     fp = batch["flattened_patches"]
     with torch.no_grad():
         feats = F.normalize(model.vision_model(flattened_patches=fp).last_hidden_state, dim=-1)
+        latents, _ = model.image_to_text_projection(feats)
         att = resampler_attention(model, feats)
     n = fp.shape[1]
     real = (fp[..., 2:].abs().sum(-1) > 0).float()  # [B, N]
@@ -82,7 +83,7 @@ def probe(model, processor, images, max_patches: int) -> dict:
     dist = on_patches / on_patches.sum(-1, keepdim=True)
     entropy = -(dist.clamp_min(1e-12).log() * dist).sum(-1) / real.sum(-1, keepdim=True).log()
     return {
-        "latent_similarity": round(latent_similarity(model, batch), 4),
+        "latent_similarity": round(pairwise_similarity(latents), 4),
         "attention_entropy": round(float(entropy.mean()), 4),
         "attention_on_latents": round(float(att[..., n:].sum(-1).mean()), 4),
     }

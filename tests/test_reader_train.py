@@ -147,3 +147,14 @@ def test_lora_and_plora_fine_tune_a_saved_reader(tmp_path, method, task):
     assert summary["global_step"] == 6
     engine = KosmosEngine.from_pretrained(str(tmp_path / "ft"), max_new_tokens=8)
     assert not any("lora" in n for n, _ in engine.model.named_parameters())
+
+
+def test_pairwise_similarity_by_hand():
+    from literate.reader.signal import pairwise_similarity
+
+    same = torch.tensor([[[1.0, 2.0], [2.0, 4.0], [0.5, 1.0]]])
+    orthogonal = torch.tensor([[[1.0, 0.0], [0.0, 3.0]]])
+    assert pairwise_similarity(same) == pytest.approx(1.0)
+    assert pairwise_similarity(orthogonal) == pytest.approx(0.0)
+    assert pairwise_similarity(torch.cat([orthogonal, orthogonal[:, [0, 0]]])) == pytest.approx(0.5)
+    assert pairwise_similarity(torch.ones(2, 1, 4)) == 1.0

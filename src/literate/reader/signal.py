@@ -61,27 +61,33 @@ def image_gap(model, batch: dict, tokenizer) -> dict[str, float]:
     return out
 
 
+def pairwise_similarity(latents: torch.Tensor) -> float:
+    """Mean cosine similarity between different rows of each ``[B, L, D]`` item, averaged
+    over the batch (1.0 when ``L`` = 1)."""
+    n = latents.shape[1]
+    if n < 2:
+        return 1.0
+    unit = F.normalize(latents.float(), dim=-1)
+    sim = unit @ unit.transpose(1, 2)  # [B, L, L], ones on the diagonal
+    return float(((sim.sum((1, 2)) - n) / (n * (n - 1))).mean())
+
+
 @torch.no_grad()
 def latent_similarity(model, batch: dict) -> float:
-    """Mean cosine similarity between the resampler's latents of one image (pairs of
-    different latents, averaged over the batch).
+    """How alike the resampler's latents of one image are (``pairwise_similarity``).
 
     Near 1, every latent carries the same mean-pooled vector of the image: the decoder can
     learn from it where the text is and how long it is, not what it says. Measured: the
     bundled reader's latents sit at 1.000 after both its stages, with a large image gap.
     """
-    fp = batch["flattened_patches"]
     was_training = model.training
     model.eval()
     try:
-        feats = model.vision_model(flattened_patches=fp).last_hidden_state
+        feats = model.vision_model(flattened_patches=batch["flattened_patches"]).last_hidden_state
         latents, _ = model.image_to_text_projection(F.normalize(feats, dim=-1))
     finally:
         model.train(was_training)
-    unit = F.normalize(latents.float(), dim=-1)
-    sim = unit @ unit.transpose(1, 2)  # [B, L, L]
-    n = sim.shape[-1]
-    return float(((sim.sum((1, 2)) - n) / (n * (n - 1))).mean()) if n > 1 else 1.0
+    return pairwise_similarity(latents)
 
 
 def _mean(x: torch.Tensor, mask: torch.Tensor) -> float:
