@@ -205,8 +205,9 @@ def user_files(path: Path) -> list[Document]:
 
 def random_strings(n_docs: int = 200, words: int = 400, seed: int = 0) -> list[Document]:
     """Documents of random character strings (letters, digits, punctuation, 1–12 characters a
-    word). A reader trained on real words can lower its loss by guessing likely words from
-    their length and first letter; on these only reading each character does."""
+    word). A reader trained on real words can lower its loss by guessing a likely word of
+    the right length (ours wrote "thee" for "more"); on these only reading each character
+    does."""
     lower, upper, digits = string.ascii_lowercase, string.ascii_uppercase, string.digits
     alphabets = [lower] * 6 + [upper, digits, string.punctuation]
     docs = []
