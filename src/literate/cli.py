@@ -200,7 +200,10 @@ def train_reader_cmd(
     batch_size: int = typer.Option(8, min=1),
     lr: float = typer.Option(1e-3),
     visual_lr_scale: float = typer.Option(0.25, help="Vision + resampler lr = this × lr."),
-    init: str = typer.Option("literate", help="From scratch: literate or default (HF's)."),
+    init: str = typer.Option(
+        "literate",
+        help="From scratch: literate, positional (latents pool their own place) or default (HF's).",
+    ),
     warmup_steps: int = typer.Option(100, min=0),
     max_steps: int = typer.Option(1000, min=1),
     eval_steps: int = typer.Option(100, min=1),

@@ -7,7 +7,8 @@ and coordinate tokens (``<bbox>``, ``<x_N>``, ``<y_N>``), which can learn at dif
 
 ``latent_similarity``: whether the resampler's latents differ from each other at all.
 
-``init_reader``: see its docstring and ../README ("The image signal") for what was measured.
+``init_reader``: see its docstring and ../README ("The image signal") for what was measured;
+``init_embeddings`` goes with ``positional.init_positional`` (``--init positional``).
 """
 
 from __future__ import annotations
@@ -122,6 +123,23 @@ def init_reader(model, seed: int = 0) -> None:
         if lin.bias is not None:
             nn.init.zeros_(lin.bias)
     p.dense.weight.mul_(p.dense.in_features**0.5)
+
+
+@torch.no_grad()
+def init_embeddings(model, seed: int = 0) -> None:
+    """Token embeddings at std ``embed_dim ** -0.5``, as fairseq (where Kosmos comes from)
+    draws them, instead of transformers' 0.02.
+
+    The decoder multiplies embeddings by √d, and the output head is tied to them: at 0.02
+    a token enters at ~1/6 of the sinusoidal position's size and every logit starts near 0.
+    Measured on the digit task (tiny, positional resampler, 500 steps): accuracy 0.40 → 0.77
+    (visual lr × 1) and 0.37 → 0.81 (× 0.25).
+    """
+    torch.manual_seed(seed)
+    emb = model.get_input_embeddings()
+    nn.init.normal_(emb.weight, std=emb.weight.shape[1] ** -0.5)
+    if emb.padding_idx is not None:
+        emb.weight[emb.padding_idx].zero_()
 
 
 def param_groups(model, lr: float, visual_lr_scale: float, weight_decay: float) -> list[dict]:

@@ -25,6 +25,7 @@ from literate.io import write_json_atomic
 METHODS = ("full", "lora", "plora")
 TASKS = ("ocr", "md", "mixed")
 LEVELS = ("word", "line", "snippet", "strip", "mix")
+INITS = ("literate", "positional", "default")
 
 
 @dataclass
@@ -47,7 +48,7 @@ class ReaderTrainConfig:
     batch_size: int = 8
     lr: float = 1e-3
     visual_lr_scale: float = 0.25  # vision encoder + resampler lr = this × lr (signal.py)
-    init: str = "literate"  # scratch only: literate (signal.init_reader) or default (HF's)
+    init: str = "literate"  # scratch only: literate | positional (positional.py) | default (HF)
     warmup_steps: int = 100
     max_steps: int = 1000
     eval_steps: int = 100
@@ -67,8 +68,8 @@ class ReaderTrainConfig:
             raise BadValueError(f"--task {self.task}: choose one of {', '.join(TASKS)}")
         if self.level not in LEVELS:
             raise BadValueError(f"--level {self.level}: choose one of {', '.join(LEVELS)}")
-        if self.init not in ("literate", "default"):
-            raise BadValueError(f"--init {self.init}: choose literate or default")
+        if self.init not in INITS:
+            raise BadValueError(f"--init {self.init}: choose one of {', '.join(INITS)}")
         if not self.lr > 0:
             raise BadValueError(f"--lr must be > 0, got {self.lr}")
 
@@ -83,15 +84,17 @@ def load_base(cfg: ReaderTrainConfig):
     """(model, processor) from ``scratch:<size>`` (our initialisation) or a checkpoint."""
     if cfg.base.startswith("scratch:"):
         from literate.reader.config import SIZES
-        from literate.reader.signal import init_reader
+        from literate.reader.signal import init_embeddings, init_reader
         from literate.reader.tiny import build_reader
 
         size = cfg.base.split(":", 1)[1]
         if size not in SIZES:
             raise BadValueError(f"--base {cfg.base}: sizes are {', '.join(SIZES)}")
         model, processor = build_reader(None, size, cfg.coordinate_bins, cfg.seed)
-        if cfg.init == "literate":
+        if cfg.init in ("literate", "positional"):
             init_reader(model, seed=cfg.seed)
+        if cfg.init == "positional":  # the rest of it runs on sample images (train_reader)
+            init_embeddings(model, seed=cfg.seed)
         return model, processor
     from literate.reader.engines.kosmos import KosmosEngine
 
@@ -216,6 +219,10 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
         coordinate_bins=coordinate_bins(processor.tokenizer),
         max_length=min(cfg.max_length or limit, limit),
     )
+    train, val = datasets(cfg, max_patches)
+    own_cell = None
+    if cfg.base.startswith("scratch:") and cfg.init == "positional" and not cfg.resume:
+        own_cell = positional_start(model, collator, train, cfg.seed)
     callbacks = list(callbacks or [])
     if cfg.method in ("lora", "plora"):
         from peft import LoraConfig, get_peft_model
@@ -230,7 +237,6 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
         callbacks.append(
             PeriodicLoRACallback(PeriodicLoRAConfig(cfg.period, cfg.momentum, seed=cfg.seed))
         )
-    train, val = datasets(cfg, max_patches)
     args = training_args(cfg, out)
     resume_from = None
     if cfg.resume and Path(args.output_dir).is_dir():
@@ -260,6 +266,7 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
         "cpu_hours": seconds * (cfg.threads or torch.get_num_threads()) / 3600,
         "parameters": sum(p.numel() for p in final.parameters()),
         "resumed_from": Path(resume_from).name if resume_from else None,
+        "init_own_cell_share": own_cell,
         "eval_curve": [{"step": h["step"], "eval_loss": h["eval_loss"]} for h in evals],
         "image_gap_curve": [
             {k: h[k] for k in h if k == "step" or k.startswith("eval_")} for h in gaps
@@ -267,6 +274,16 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
     }
     write_json_atomic(out / "train_summary.json", summary)
     return summary
+
+
+def positional_start(model, collator, train, seed: int, n: int = 32) -> float:
+    """``positional.init_positional`` + ``calibrate`` on ``n`` training images; returns the
+    share of each latent's attention in its own cell."""
+    from literate.reader.positional import calibrate, init_positional
+
+    batch = collator([train[i] for i in range(min(n, len(train)))])
+    grid, _ = init_positional(model, batch["flattened_patches"], seed=seed)
+    return calibrate(model, batch["flattened_patches"], grid)
 
 
 def save_reader(model, processor, out: Path) -> None:

@@ -1,0 +1,237 @@
+"""Positional resampler initialisation: each latent starts by pooling its own part of the page.
+
+Measured (README, "Where the signal is lost"): from the mean-pooling start of
+``signal.init_reader`` all latents of the resampler stay one vector of the whole image
+(pairwise cosine 1.000 after thousands of steps). Every latent gets the same gradient, so
+nothing breaks the tie, and one pooled vector tells the decoder where the text is, not what
+it says.
+
+Here the tie is broken by construction, inside the unchanged Kosmos-2.5 architecture:
+
+* the vision encoder's row/column embeddings write a sinusoidal code of the patch's
+  (row, column) into ``P`` reserved channels, and at the start nothing else writes there
+  (patch projection and every layer's output projection have zero rows for them), so the
+  code reaches the encoder's output intact;
+* ``dense`` copies those channels into ``P`` text channels (the "key" block ``B``);
+  the latent queries hold the code of their own grid point in another block ``A``;
+  ``q_proj`` maps ``A`` and ``k_proj`` reads ``B`` into the first ``P`` dims of every head.
+
+So the resampler's attention logit for latent *i* and patch *j* is ``γ · κ(pos_i − pos_j)``
+with κ a sum of cosines peaked at 0: latent *i* pools the patches around its grid point,
+every head alike, and its value carries what is written there. Latents have no code in
+``B``, so their own keys are 0 and they barely attend to each other; padding patches (row 0,
+column 0) get a zero code. ``γ`` is calibrated on rendered images so that a chosen share of
+each latent's attention falls in its own cell. Latents are laid out row-major (reading
+order) over the region the sample images' patch grids cover.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class LatentGrid:
+    rows: int
+    cols: int
+    row_step: float  # patches between latent centres
+    col_step: float
+
+    def centres(self) -> torch.Tensor:
+        """``[rows·cols, 2]`` (row, col) centres, row-major, in patch units (patches
+        are numbered from 1)."""
+        r = 0.5 + self.row_step * (torch.arange(self.rows) + 0.5)
+        c = 0.5 + self.col_step * (torch.arange(self.cols) + 0.5)
+        return torch.cartesian_prod(r, c)
+
+
+def latent_grid(latents: int, height: float, width: float) -> LatentGrid:
+    """Lay ``latents`` row-major over ``height`` × ``width`` patches, as square a cell
+    as the count allows."""
+    ideal = math.sqrt(latents * height / width)
+    divisors = [d for d in range(1, latents + 1) if latents % d == 0]
+    rows = min(divisors, key=lambda d: abs(math.log(d / ideal)))
+    cols = latents // rows
+    return LatentGrid(rows, cols, height / rows, width / cols)
+
+
+def grid_extent(flattened_patches: torch.Tensor, quantile: float = 0.9) -> tuple[float, float]:
+    """Rows and columns of patch grid that cover ``quantile`` of the sample images (the
+    processor sizes each image's grid to its aspect, so words, lines and strips differ)."""
+    rows = flattened_patches[..., 0].amax(-1).float()
+    cols = flattened_patches[..., 1].amax(-1).float()
+    return float(rows.quantile(quantile)), float(cols.quantile(quantile))
+
+
+def frequencies(step: float, extent: float, k: int) -> torch.Tensor:
+    """``k`` angular frequencies from one period of two latent steps up to periods of
+    about twice the extent (so the code does not alias within it)."""
+    if k <= 0:
+        return torch.zeros(0)
+    hi, lo = 2 * math.pi / (2 * step), 2 * math.pi / (2 * extent)
+    if k == 1 or hi <= lo:
+        return torch.full((k,), lo)
+    return torch.logspace(math.log10(hi), math.log10(lo), k)
+
+
+def sinusoid(pos: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
+    """``[..., 2k]`` code (cos, sin per frequency) of positions ``pos`` (any shape)."""
+    angles = pos.unsqueeze(-1).float() * freqs
+    return torch.cat([angles.cos(), angles.sin()], dim=-1)
+
+
+@dataclass(frozen=True)
+class PositionalCode:
+    row_freqs: torch.Tensor
+    col_freqs: torch.Tensor
+
+    @property
+    def dim(self) -> int:
+        return 2 * (len(self.row_freqs) + len(self.col_freqs))
+
+    def __call__(self, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
+        return torch.cat([sinusoid(rows, self.row_freqs), sinusoid(cols, self.col_freqs)], -1)
+
+
+def positional_code(grid: LatentGrid, budget: int) -> PositionalCode:
+    """Split a channel ``budget`` between row and column frequencies (columns get the
+    rest: they span the longer extent)."""
+    pairs = max(2, budget // 2)
+    k_row = max(1, min(3, pairs // 3))
+    k_col = pairs - k_row
+    return PositionalCode(
+        frequencies(grid.row_step, grid.rows * grid.row_step, k_row),
+        frequencies(grid.col_step, grid.cols * grid.col_step, k_col),
+    )
+
+
+def kernel_logits(code: PositionalCode, centres: torch.Tensor, rows, cols) -> torch.Tensor:
+    """κ(latent − patch) ``[..., L, N]`` for patch positions ``rows``/``cols`` ``[..., N]``
+    (the unscaled attention logits the initialisation aims at)."""
+    lat = code(centres[:, 0], centres[:, 1])  # [L, P]
+    pat = code(rows, cols) * ((rows > 0) & (cols > 0)).unsqueeze(-1)  # [..., N, P]
+    return lat @ pat.transpose(-1, -2)
+
+
+@torch.no_grad()
+def init_positional(
+    model, flattened_patches: torch.Tensor, seed: int = 0, dominance: float = 2.0
+) -> tuple[LatentGrid, PositionalCode]:
+    """Rewrite the vision embeddings and the resampler of a from-scratch model as the
+    module docstring says (call after ``signal.init_reader``). ``flattened_patches`` are
+    processed sample images: the code is scaled to ``dominance`` × the norm of everything
+    else in the encoder's output, so the L2 normalisation in front of the resampler barely
+    bends it. Returns the layout; the sharpness ``γ`` is then set by ``calibrate``."""
+    torch.manual_seed(seed)
+    vision, p = model.vision_model, model.image_to_text_projection
+    n_lat, d_t = p.latent_query.shape
+    d_v = vision.config.hidden_size
+    heads, hd = p.x_attn.num_heads, p.x_attn.head_dim
+    grid = latent_grid(n_lat, *grid_extent(flattened_patches))
+    code = positional_code(grid, min(hd, d_t // 4, d_v // 4, 24))
+    P = code.dim
+    emb = vision.embeddings
+    n_pos = emb.row_embedder.num_embeddings
+    idx = torch.arange(n_pos)
+    zero = torch.zeros(n_pos)
+    row_code = code(idx, zero)
+    col_code = code(zero, idx)
+    row_code[:, 2 * len(code.row_freqs) :] = 0  # rows write row channels only
+    col_code[:, : 2 * len(code.row_freqs)] = 0
+    row_code[0] = col_code[0] = 0  # padding patches: no position
+    emb.patch_projection.weight[:P] = 0
+    emb.patch_projection.bias[:P] = 0
+    for layer in vision.encoder.layer:
+        layer.attention.output.weight[:P] = 0
+        layer.mlp.wo.weight[:P] = 0
+    real = flattened_patches[..., 0] > 0
+    code_norm = math.sqrt(len(code.row_freqs) + len(code.col_freqs))
+    scale = 1.0
+    for _ in range(3):  # the rest of the residual depends a little on the scale
+        for table, c in ((emb.row_embedder, row_code), (emb.column_embedder, col_code)):
+            table.weight[:, :P] = c * scale
+        rest = _residual(vision, flattened_patches)[..., P:][real].norm(dim=-1).mean()
+        scale = dominance * float(rest) / code_norm
+    # Text side: B = [0, P) key block, A = [P, 2P) latent block, content after B.
+    nn.init.xavier_uniform_(p.dense.weight)
+    p.dense.weight.mul_(d_v**0.5)
+    p.dense.weight[:, :P] = 0  # content rows read content channels only
+    p.dense.weight[:P] = 0
+    p.dense.weight[:P, :P] = torch.eye(P) * d_v**0.5
+    p.dense.weight[P : 2 * P] = 0  # A is the latents' block: patches leave it empty
+    p.dense.bias.zero_()
+    lat = torch.zeros(n_lat, d_t)
+    centres = grid.centres()
+    lat[:, P : 2 * P] = code(centres[:, 0], centres[:, 1])
+    p.latent_query.copy_(lat)
+    for lin in (p.x_attn.q_proj, p.x_attn.k_proj):
+        lin.weight.zero_()
+        lin.bias.zero_()
+    for h in range(heads):
+        p.x_attn.q_proj.weight[h * hd : h * hd + P, P : 2 * P] = torch.eye(P)
+        p.x_attn.k_proj.weight[h * hd : h * hd + P, :P] = torch.eye(P)
+    p.x_attn.v_proj.weight[:, P : 2 * P] = 0
+    return grid, code
+
+
+@torch.no_grad()
+def _residual(vision, flattened_patches: torch.Tensor) -> torch.Tensor:
+    """The encoder's residual stream before its final norm ``[B, N, d_v]``."""
+    captured = {}
+    hook = vision.layernorm.register_forward_pre_hook(lambda m, a: captured.setdefault("x", a[0]))
+    try:
+        vision(flattened_patches=flattened_patches)
+    finally:
+        hook.remove()
+    return captured["x"]
+
+
+@torch.no_grad()
+def own_cell_share(model, flattened_patches: torch.Tensor, grid: LatentGrid) -> float:
+    """Mean share of each latent's resampler attention (over heads) that falls on the
+    real patches nearest to it (its Voronoi cell on the latent grid)."""
+    from torch.nn import functional as F
+
+    p = model.image_to_text_projection
+    feats = model.vision_model(flattened_patches=flattened_patches).last_hidden_state
+    hidden = p.dense(F.normalize(feats, dim=-1))
+    b, n, _ = hidden.shape
+    lat = p.latent_query.unsqueeze(0).expand(b, -1, -1)
+    kv = torch.cat([hidden, lat], 1)
+    h, hd = p.x_attn.num_heads, p.x_attn.head_dim
+    q = p.x_attn.q_proj(lat).view(b, -1, h, hd).transpose(1, 2)
+    k = p.x_attn.k_proj(kv).view(b, -1, h, hd).transpose(1, 2)
+    att = (q @ k.transpose(-1, -2) * p.x_attn.scaling).softmax(-1).mean(1)  # [b, L, N+L]
+    rows, cols = flattened_patches[..., 0], flattened_patches[..., 1]
+    centres = grid.centres()
+    d = (rows.unsqueeze(-1) - centres[:, 0]) ** 2 / grid.row_step**2
+    d = d + (cols.unsqueeze(-1) - centres[:, 1]) ** 2 / grid.col_step**2  # [b, N, L]
+    nearest = d.argmin(-1)  # [b, N]
+    real = rows > 0
+    own = nearest.unsqueeze(1) == torch.arange(len(centres)).view(1, -1, 1)  # [b, L, N]
+    own = own & real.unsqueeze(1)
+    used = own.any(-1)  # latents with at least one real patch in their cell
+    share = (att[..., :n] * own).sum(-1)
+    return float(share[used].mean())
+
+
+@torch.no_grad()
+def calibrate(model, flattened_patches, grid: LatentGrid, target: float = 0.5) -> float:
+    """Scale ``q_proj`` until latents put ``target`` of their attention in their own cell
+    (or the largest share reached); returns the share."""
+    q = model.image_to_text_projection.x_attn.q_proj.weight
+    base = q.clone()
+    best = (-1.0, 1.0)
+    for gamma in (1, 2, 4, 8, 16, 32, 64, 128):
+        q.copy_(base * gamma)
+        share = own_cell_share(model, flattened_patches, grid)
+        if share > best[0]:
+            best = (share, gamma)
+        if share >= target:
+            return share
+    q.copy_(base * best[1])
+    return best[0]
