@@ -30,12 +30,15 @@ def digit_run(init: str, visual_scale: float, steps: int, seed: int = 0) -> dict
     from torch.nn import functional as F
 
     from literate.data.render import font
-    from literate.reader.signal import init_reader, param_groups
+    from literate.reader.positional import calibrate, init_positional
+    from literate.reader.signal import init_embeddings, init_reader, param_groups
     from literate.reader.tiny import build_reader
 
     model, proc = build_reader(None, "tiny", coordinate_bins=64, seed=seed)
-    if init == "literate":
+    if init != "default":
         init_reader(model, seed)
+    if init == "positional":
+        init_embeddings(model, seed)
     tok = proc.tokenizer
     fonts = [font("dejavu-sans", 56), font("liberation-serif", 56)]
     digits = torch.tensor([tok.convert_tokens_to_ids(str(i)) for i in range(10)])
@@ -56,8 +59,11 @@ def digit_run(init: str, visual_scale: float, steps: int, seed: int = 0) -> dict
     def logits(enc):
         return model(**enc).logits[:, -1, digits]  # the token after </image>
 
-    opt = torch.optim.AdamW(param_groups(model, 2e-3, visual_scale, 0.01), lr=2e-3)
     rng, val = random.Random(seed), batch(200, random.Random(123))
+    if init.startswith("positional"):  # positional-noemb: without init_embeddings
+        fp = batch(64, random.Random(7))[0]["flattened_patches"]
+        calibrate(model, fp, init_positional(model, fp, seed)[0])
+    opt = torch.optim.AdamW(param_groups(model, 2e-3, visual_scale, 0.01), lr=2e-3)
     curve = []
     model.train()
     for step in range(1, steps + 1):
