@@ -24,12 +24,28 @@ from common import write_json  # noqa: E402
 ARMS = [("default", 1.0), ("default", 0.25), ("literate", 1.0), ("literate", 0.25)]
 
 
-def digit_run(init: str, visual_scale: float, steps: int, seed: int = 0) -> dict:
-    import torch
+def digit_images(n: int, rng: random.Random) -> tuple[list, list[int]]:
+    """``n`` 96×96 images of one rendered digit each (two fonts, shifted) and the digits."""
     from PIL import Image, ImageDraw
-    from torch.nn import functional as F
 
     from literate.data.render import font
+
+    fonts = [font("dejavu-sans", 56), font("liberation-serif", 56)]
+    ims, ys = [], []
+    for _ in range(n):
+        d = rng.randrange(10)
+        im = Image.new("RGB", (96, 96), "white")
+        xy = (rng.randint(15, 40), rng.randint(0, 20))
+        ImageDraw.Draw(im).text(xy, str(d), font=rng.choice(fonts), fill="black")
+        ims.append(im)
+        ys.append(d)
+    return ims, ys
+
+
+def digit_run(init: str, visual_scale: float, steps: int, seed: int = 0) -> dict:
+    import torch
+    from torch.nn import functional as F
+
     from literate.reader.positional import calibrate, init_positional
     from literate.reader.signal import init_embeddings, init_reader, param_groups
     from literate.reader.tiny import build_reader
@@ -40,18 +56,10 @@ def digit_run(init: str, visual_scale: float, steps: int, seed: int = 0) -> dict
     if init == "positional":
         init_embeddings(model, seed)
     tok = proc.tokenizer
-    fonts = [font("dejavu-sans", 56), font("liberation-serif", 56)]
     digits = torch.tensor([tok.convert_tokens_to_ids(str(i)) for i in range(10)])
 
     def batch(n, rng):
-        ims, ys = [], []
-        for _ in range(n):
-            d = rng.randrange(10)
-            im = Image.new("RGB", (96, 96), "white")
-            xy = (rng.randint(15, 40), rng.randint(0, 20))
-            ImageDraw.Draw(im).text(xy, str(d), font=rng.choice(fonts), fill="black")
-            ims.append(im)
-            ys.append(d)
+        ims, ys = digit_images(n, rng)
         enc = proc(text=[""] * n, images=ims, return_tensors="pt", max_patches=64)
         enc.pop("width"), enc.pop("height")
         return dict(enc), torch.tensor(ys)

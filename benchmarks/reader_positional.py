@@ -27,34 +27,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import write_json  # noqa: E402
-from reader_image_signal import digit_run  # noqa: E402
+from reader_image_signal import digit_images, digit_run  # noqa: E402
 
 STARTS = ("literate", "positional-noemb", "positional")
 
 
 def probe_run(init: str, steps: int, seed: int = 0) -> dict:
     import torch
-    from PIL import Image, ImageDraw
     from torch.nn import functional as F
 
-    from literate.data.render import font
     from literate.reader.positional import calibrate, init_positional
     from literate.reader.signal import init_reader
     from literate.reader.tiny import build_reader
 
     model, proc = build_reader(None, "tiny", coordinate_bins=64, seed=seed)
     init_reader(model, seed)
-    fonts = [font("dejavu-sans", 56), font("liberation-serif", 56)]
 
-    def batch(n, rng):  # the digit task's images (reader_image_signal.digit_run)
-        ims, ys = [], []
-        for _ in range(n):
-            d = rng.randrange(10)
-            im = Image.new("RGB", (96, 96), "white")
-            xy = (rng.randint(15, 40), rng.randint(0, 20))
-            ImageDraw.Draw(im).text(xy, str(d), font=rng.choice(fonts), fill="black")
-            ims.append(im)
-            ys.append(d)
+    def batch(n, rng):
+        ims, ys = digit_images(n, rng)
         enc = proc(text=[""] * n, images=ims, return_tensors="pt", max_patches=64)
         return enc["flattened_patches"], torch.tensor(ys)
 
