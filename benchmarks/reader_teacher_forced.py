@@ -2,7 +2,8 @@
 accuracy on held-out one-word snippets, with each example's own image and with another's.
 
 Greedy decoding compounds one wrong letter into the rest; this isolates what the image gives
-each position. Text tokens only (no coordinates, no end of sequence).
+each position. Text tokens only (no coordinates, no end of sequence); also by letter index
+(the first letter needs no stepping through the image, only reading the leftmost glyph).
 
     python benchmarks/reader_teacher_forced.py --model M [--text random] [--max-patches 128] \\
         [--json benchmarks/results/reader_teacher_forced.json]
@@ -46,9 +47,14 @@ def teacher_forced(model_dir: str, text: str, max_patches: int, n: int) -> dict:
             ("mismatched", batch["flattened_patches"].roll(1, 0)),
         ):
             pred = model(**dict(inputs, flattened_patches=patches)).logits[:, :-1].argmax(-1)
-            row[f"char_accuracy_{name}"] = round(
-                float((pred[text_pos] == targets[text_pos]).float().mean()), 4
-            )
+            hit = pred == targets
+            row[f"char_accuracy_{name}"] = round(float(hit[text_pos].float().mean()), 4)
+            index = text_pos.long().cumsum(1) - 1  # which letter of the answer
+            row[f"by_letter_{name}"] = [
+                round(float(hit[text_pos & (index == k)].float().mean()), 3)
+                for k in range(4)
+                if (text_pos & (index == k)).any()
+            ]
     return row
 
 
@@ -61,10 +67,11 @@ def main() -> None:
     ap.add_argument("--json", default="benchmarks/results/reader_teacher_forced.json")
     a = ap.parse_args()
     rows = [teacher_forced(m, a.text, a.max_patches, a.n) for m in a.model]
-    print("| model | text | characters | accuracy, right image | accuracy, mismatched |")
+    print("| model | characters | right image | mismatched | right, letters 1–4 |")
     for r in rows:
         right, wrong = r["char_accuracy_right"], r["char_accuracy_mismatched"]
-        print(f"| {r['model']} | {r['text']} | {r['characters']} | {right:.3f} | {wrong:.3f} |")
+        letters = " / ".join(f"{a:.2f}" for a in r["by_letter_right"])
+        print(f"| {r['model']} | {r['characters']} | {right:.3f} | {wrong:.3f} | {letters} |")
     write_json(a.json, {"rows": rows})
 
 
