@@ -42,21 +42,17 @@ def digit_images(n: int, rng: random.Random) -> tuple[list, list[int]]:
     return ims, ys
 
 
-def digit_run(init: str, visual_scale: float, steps: int, seed: int = 0) -> dict:
+def digit_setup(init: str, seed: int = 0):
+    """A tiny reader under start ``init`` (default | literate | positional |
+    positional-noemb, the last without ``signal.init_embeddings``) and ``batch(n, rng)`` →
+    (processor inputs, digits) for the digit task."""
     import torch
-    from torch.nn import functional as F
 
-    from literate.reader.positional import calibrate, init_positional
-    from literate.reader.signal import init_embeddings, init_reader, param_groups
+    from literate.reader.positional import positional_start
+    from literate.reader.signal import init_reader
     from literate.reader.tiny import build_reader
 
     model, proc = build_reader(None, "tiny", coordinate_bins=64, seed=seed)
-    if init != "default":
-        init_reader(model, seed)
-    if init == "positional":
-        init_embeddings(model, seed)
-    tok = proc.tokenizer
-    digits = torch.tensor([tok.convert_tokens_to_ids(str(i)) for i in range(10)])
 
     def batch(n, rng):
         ims, ys = digit_images(n, rng)
@@ -64,13 +60,28 @@ def digit_run(init: str, visual_scale: float, steps: int, seed: int = 0) -> dict
         enc.pop("width"), enc.pop("height")
         return dict(enc), torch.tensor(ys)
 
+    if init != "default":
+        init_reader(model, seed)
+    if init.startswith("positional"):
+        fp = batch(64, random.Random(7))[0]["flattened_patches"]
+        positional_start(model, fp, seed, embeddings=init == "positional")
+    return model, proc, batch
+
+
+def digit_run(init: str, visual_scale: float, steps: int, seed: int = 0) -> dict:
+    import torch
+    from torch.nn import functional as F
+
+    from literate.reader.signal import param_groups
+
+    model, proc, batch = digit_setup(init, seed)
+    tok = proc.tokenizer
+    digits = torch.tensor([tok.convert_tokens_to_ids(str(i)) for i in range(10)])
+
     def logits(enc):
         return model(**enc).logits[:, -1, digits]  # the token after </image>
 
     rng, val = random.Random(seed), batch(200, random.Random(123))
-    if init.startswith("positional"):  # positional-noemb: without init_embeddings
-        fp = batch(64, random.Random(7))[0]["flattened_patches"]
-        calibrate(model, fp, init_positional(model, fp, seed)[0])
     opt = torch.optim.AdamW(param_groups(model, 2e-3, visual_scale, 0.01), lr=2e-3)
     curve = []
     model.train()

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import write_json  # noqa: E402
-from reader_image_signal import digit_images, digit_run  # noqa: E402
+from reader_image_signal import digit_run, digit_setup  # noqa: E402
 
 STARTS = ("literate", "positional-noemb", "positional")
 
@@ -36,21 +36,12 @@ def probe_run(init: str, steps: int, seed: int = 0) -> dict:
     import torch
     from torch.nn import functional as F
 
-    from literate.reader.positional import calibrate, init_positional
-    from literate.reader.signal import init_reader
-    from literate.reader.tiny import build_reader
-
-    model, proc = build_reader(None, "tiny", coordinate_bins=64, seed=seed)
-    init_reader(model, seed)
+    model, _, digit_batch = digit_setup(init, seed)
 
     def batch(n, rng):
-        ims, ys = digit_images(n, rng)
-        enc = proc(text=[""] * n, images=ims, return_tensors="pt", max_patches=64)
-        return enc["flattened_patches"], torch.tensor(ys)
+        enc, ys = digit_batch(n, rng)
+        return enc["flattened_patches"], ys
 
-    if init.startswith("positional"):
-        fp = batch(64, random.Random(7))[0]
-        calibrate(model, fp, init_positional(model, fp, seed)[0])
     p = model.image_to_text_projection
     head = torch.nn.Linear(p.latent_query.numel(), 10)
     visual = list(model.vision_model.parameters()) + list(p.parameters())

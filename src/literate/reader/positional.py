@@ -191,13 +191,17 @@ def _residual(vision, flattened_patches: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def own_cell_share(model, flattened_patches: torch.Tensor, grid: LatentGrid) -> float:
+def own_cell_share(
+    model, flattened_patches: torch.Tensor, grid: LatentGrid, feats: torch.Tensor | None = None
+) -> float:
     """Mean share of each latent's resampler attention (over heads) that falls on the
-    real patches nearest to it (its Voronoi cell on the latent grid)."""
+    real patches nearest to it (its Voronoi cell on the latent grid). ``feats``: the
+    vision encoder's output for these patches, if already computed."""
     from torch.nn import functional as F
 
     p = model.image_to_text_projection
-    feats = model.vision_model(flattened_patches=flattened_patches).last_hidden_state
+    if feats is None:
+        feats = model.vision_model(flattened_patches=flattened_patches).last_hidden_state
     hidden = p.dense(F.normalize(feats, dim=-1))
     b, n, _ = hidden.shape
     lat = p.latent_query.unsqueeze(0).expand(b, -1, -1)
@@ -223,15 +227,31 @@ def own_cell_share(model, flattened_patches: torch.Tensor, grid: LatentGrid) -> 
 def calibrate(model, flattened_patches, grid: LatentGrid, target: float = 0.5) -> float:
     """Scale ``q_proj`` until latents put ``target`` of their attention in their own cell
     (or the largest share reached); returns the share."""
+    feats = model.vision_model(flattened_patches=flattened_patches).last_hidden_state
     q = model.image_to_text_projection.x_attn.q_proj.weight
     base = q.clone()
     best = (-1.0, 1.0)
-    for gamma in (1, 2, 4, 8, 16, 32, 64, 128):
+    for gamma in (1, 2, 4, 8, 16, 32, 64, 128):  # only the queries change: encode once
         q.copy_(base * gamma)
-        share = own_cell_share(model, flattened_patches, grid)
+        share = own_cell_share(model, flattened_patches, grid, feats)
         if share > best[0]:
             best = (share, gamma)
         if share >= target:
             return share
     q.copy_(base * best[1])
     return best[0]
+
+
+def positional_start(
+    model, flattened_patches: torch.Tensor, seed: int = 0, embeddings: bool = True
+) -> float:
+    """The whole ``--init positional`` on top of ``signal.init_reader``: token embeddings
+    at fairseq's scale (``signal.init_embeddings``; ``embeddings=False`` leaves them, for
+    ablations), the positional layout and its calibration on ``flattened_patches`` (sample
+    training images). Returns the share of each latent's attention in its own cell."""
+    from literate.reader.signal import init_embeddings
+
+    if embeddings:
+        init_embeddings(model, seed)
+    grid, _ = init_positional(model, flattened_patches, seed=seed)
+    return calibrate(model, flattened_patches, grid)

@@ -84,17 +84,15 @@ def load_base(cfg: ReaderTrainConfig):
     """(model, processor) from ``scratch:<size>`` (our initialisation) or a checkpoint."""
     if cfg.base.startswith("scratch:"):
         from literate.reader.config import SIZES
-        from literate.reader.signal import init_embeddings, init_reader
+        from literate.reader.signal import init_reader
         from literate.reader.tiny import build_reader
 
         size = cfg.base.split(":", 1)[1]
         if size not in SIZES:
             raise BadValueError(f"--base {cfg.base}: sizes are {', '.join(SIZES)}")
         model, processor = build_reader(None, size, cfg.coordinate_bins, cfg.seed)
-        if cfg.init in ("literate", "positional"):
-            init_reader(model, seed=cfg.seed)
-        if cfg.init == "positional":  # the rest of it runs on sample images (train_reader)
-            init_embeddings(model, seed=cfg.seed)
+        if cfg.init in ("literate", "positional"):  # positional: the rest in train_reader,
+            init_reader(model, seed=cfg.seed)  # which has the sample images it needs
         return model, processor
     from literate.reader.engines.kosmos import KosmosEngine
 
@@ -277,13 +275,11 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
 
 
 def positional_start(model, collator, train, seed: int, n: int = 32) -> float:
-    """``positional.init_positional`` + ``calibrate`` on ``n`` training images; returns the
-    share of each latent's attention in its own cell."""
-    from literate.reader.positional import calibrate, init_positional
+    """``positional.positional_start`` on the first ``n`` training images."""
+    from literate.reader import positional
 
     batch = collator([train[i] for i in range(min(n, len(train)))])
-    grid, _ = init_positional(model, batch["flattened_patches"], seed=seed)
-    return calibrate(model, batch["flattened_patches"], grid)
+    return positional.positional_start(model, batch["flattened_patches"], seed)
 
 
 def save_reader(model, processor, out: Path) -> None:
