@@ -204,6 +204,12 @@ def train_reader_cmd(
         "literate",
         help="From scratch: literate, positional (latents pool their own place) or default (HF's).",
     ),
+    glyph_loss: float = typer.Option(
+        0.0, min=0.0, help="Weight of the per-patch glyph loss from rendered glyph cells (0: off)."
+    ),
+    guided_attention: float = typer.Option(
+        0.0, min=0.0, help="Weight of the loss guiding a decoder head to each glyph (0: off)."
+    ),
     warmup_steps: int = typer.Option(100, min=0),
     max_steps: int = typer.Option(1000, min=1),
     eval_steps: int = typer.Option(100, min=1),
@@ -234,6 +240,8 @@ def train_reader_cmd(
             lr=lr,
             visual_lr_scale=visual_lr_scale,
             init=init,
+            glyph_loss=glyph_loss,
+            guided_attention=guided_attention,
             warmup_steps=warmup_steps,
             max_steps=max_steps,
             eval_steps=eval_steps,

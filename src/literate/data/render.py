@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -72,11 +72,30 @@ def test_fonts() -> list[str]:
     return [f for f in available_fonts() if f in TEST_FONTS]
 
 
+Glyph = tuple[str, tuple[int, int, int, int]]
+
+
 @dataclass
 class RenderedPage:
     image: Image.Image
     lines: list[Line]
     markdown: str
+    glyphs: list[Glyph] = field(default_factory=list)  # (character, its cell); no spaces
+
+
+def glyph_cells(row: str, x: float, f: ImageFont.FreeTypeFont, line: Line) -> list[Glyph]:
+    """Each visible character of ``row`` (drawn from ``x``) and its cell: its advance
+    (prefix widths, so the cells tile the line) × the line's height. Cells, not ink boxes, so
+    a thin glyph (``i``, ``.``) still covers the patches that see it; the supervision of
+    ``literate.reader.glyphs``."""
+    _, y0, _, y1 = line.bbox
+    out, left = [], x
+    for k, ch in enumerate(row):
+        right = x + f.getlength(row[: k + 1])
+        if not ch.isspace() and right > left:
+            out.append((ch, (round(left), y0, round(right), y1)))
+        left = right
+    return out
 
 
 def wrap(text: str, f: ImageFont.FreeTypeFont, width: int) -> list[str]:
@@ -123,12 +142,13 @@ def render_blocks(
     height = max_height or y + margin
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    lines = []
+    lines, glyphs = [], []
     for xy, row, f in placed:
         draw.text(xy, row, font=f, fill=(0, 0, 0))
         x0, y0, x1, y1 = draw.textbbox(xy, row, font=f)
         lines.append(Line(row, (int(x0), int(y0), int(x1), int(y1))))
-    return RenderedPage(image, lines, "\n\n".join(md))
+        glyphs += glyph_cells(row, xy[0], f, lines[-1])
+    return RenderedPage(image, lines, "\n\n".join(md), glyphs)
 
 
 def sample_blocks(text: str, rng: random.Random, n_paragraphs: int = 3) -> list[tuple[str, str]]:
@@ -230,11 +250,12 @@ def render_snippet(
     shade = rng.randint(235, 255)
     image = Image.new("RGB", (width, height), (shade, shade, shade))
     draw = ImageDraw.Draw(image)
-    lines = []
+    lines, glyphs = [], []
     for i, row in enumerate(rows):
         xy = (pad, pad + i * step)
         draw.text(xy, row, font=f, fill=ink)
         x0, y0, x1, y1 = draw.textbbox(xy, row, font=f)
         if x1 > x0 and y1 > y0:
             lines.append(Line(row, (int(x0), int(y0), int(x1), int(y1))))
-    return RenderedPage(image, lines, " ".join(rows))
+            glyphs += glyph_cells(row, pad, f, lines[-1])
+    return RenderedPage(image, lines, " ".join(rows), glyphs)

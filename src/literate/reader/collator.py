@@ -24,6 +24,8 @@ class ReaderCollator:
     task: str = "ocr"  # ocr | md | mixed (alternate per example)
     coordinate_bins: int | None = None
     max_length: int | None = None
+    glyph_labels: bool = False  # add ``glyph_labels`` [B, P] (literate.reader.glyphs)
+    guided: bool = False  # add ``glyph_tokens`` / ``glyph_cells`` (literate.reader.alignment)
 
     def answer(self, item: dict, task: str) -> str:
         if task == "ocr":
@@ -58,4 +60,17 @@ class ReaderCollator:
         labels[:, :prompt_len] = IGNORE
         labels[enc["attention_mask"] == 0] = IGNORE
         enc["labels"] = labels
+        if self.glyph_labels:
+            from literate.reader.glyphs import patch_labels
+
+            enc["glyph_labels"] = torch.stack(
+                [
+                    patch_labels(it.get("glyphs"), it["image"].size, patches)
+                    for it, patches in zip(items, enc["flattened_patches"], strict=True)
+                ]
+            )
+        if self.guided:
+            from literate.reader.alignment import guided_targets
+
+            enc.update(guided_targets(items, enc, prompt_len, tok, tasks))
         return dict(enc)

@@ -1,8 +1,9 @@
 """Training examples for the reader: rendered snippets (on the fly, deterministic per index)
 and folders of pages in the ``literate eval reader`` layout.
 
-An example is ``{"image": PIL, "lines": [Line], "markdown": str}``; the collator turns it
-into a prompt and an answer for its task.
+An example is ``{"image": PIL, "lines": [Line], "markdown": str, "glyphs": [(char, box)]}``
+(glyph cells only where we rendered the image ourselves; ``literate.reader.glyphs``); the
+collator turns it into a prompt and an answer for its task.
 """
 
 from __future__ import annotations
@@ -69,7 +70,12 @@ class SnippetDataset(SeededDataset):
             rows.append(" ".join(self.words[at : at + k]))
             at += k
         page = render_snippet(rows, rng.choice(self.fonts), rng.randint(*self.sizes), rng)
-        return {"image": page.image, "lines": page.lines, "markdown": page.markdown}
+        return {
+            "image": page.image,
+            "lines": page.lines,
+            "markdown": page.markdown,
+            "glyphs": page.glyphs,
+        }
 
 
 class StripDataset(SeededDataset):
@@ -104,7 +110,7 @@ class StripDataset(SeededDataset):
         rng = self.rng(i, "strip")
         if rng.random() < self.page_share:
             item = self.pages[rng.randrange(len(self.pages))]
-            image, page_lines = item["image"], item["lines"]
+            image, page_lines, glyphs = item["image"], item["lines"], None
         else:
             page = render_blocks(
                 sample_blocks(rng.choice(self.texts), rng, n_paragraphs=rng.randint(1, 3)),
@@ -113,13 +119,24 @@ class StripDataset(SeededDataset):
                 width=rng.randint(500, 1100),
                 margin=rng.randint(20, 80),
             )
-            image, page_lines = page.image, page.lines
+            image, page_lines, glyphs = page.image, page.lines, page.glyphs
         width, height = image.size
         strip = min(height, strip_height_for(width, self.max_patches, rng.uniform(*self.scales)))
         top = rng.randint(0, height - strip)
         lines = lines_inside(page_lines, top, top + strip)
         image = image.crop((0, top, width, top + strip))
-        return {"image": image, "lines": lines, "markdown": " ".join(ln.text for ln in lines)}
+        if glyphs is not None:  # None: a page we did not render (no glyph cells)
+            glyphs = [
+                (ch, (x0, y0 - top, x1, y1 - top))
+                for ch, (x0, y0, x1, y1) in glyphs
+                if y0 >= top and y1 <= top + strip
+            ]
+        return {
+            "image": image,
+            "lines": lines,
+            "markdown": " ".join(ln.text for ln in lines),
+            "glyphs": glyphs,
+        }
 
 
 class MixtureDataset(SeededDataset):

@@ -49,6 +49,8 @@ class ReaderTrainConfig:
     lr: float = 1e-3
     visual_lr_scale: float = 0.25  # vision encoder + resampler lr = this × lr (signal.py)
     init: str = "literate"  # scratch only: literate | positional (positional.py) | default (HF)
+    glyph_loss: float = 0.0  # weight of the dense per-patch glyph loss (glyphs.py); 0 = off
+    guided_attention: float = 0.0  # weight of the guided-attention loss (alignment.py); 0 = off
     warmup_steps: int = 100
     max_steps: int = 1000
     eval_steps: int = 100
@@ -72,6 +74,9 @@ class ReaderTrainConfig:
             raise BadValueError(f"--init {self.init}: choose one of {', '.join(INITS)}")
         if not self.lr > 0:
             raise BadValueError(f"--lr must be > 0, got {self.lr}")
+        for name in ("glyph_loss", "guided_attention"):
+            if getattr(self, name) < 0:
+                raise BadValueError(f"--{name.replace('_', '-')} must be ≥ 0")
 
 
 def coordinate_bins(tokenizer) -> int | None:
@@ -140,12 +145,18 @@ def datasets(cfg: ReaderTrainConfig, max_patches: int):
     return train, torch.utils.data.Subset(val, range(min(len(val), cfg.eval_samples)))
 
 
+AUX_KEYS = ("glyph_labels", "glyph_tokens", "glyph_cells")  # the collator's training aids
+
+
 class ReaderTrainer(Trainer):
     """A Trainer whose evaluations also log the right-vs-mismatched-image loss gap and how
-    alike the resampler's latents are, and whose optimizer gives the visual side its own
-    learning rate."""
+    alike the resampler's latents are, whose optimizer gives the visual side its own
+    learning rate, and which adds the dense glyph loss when given a ``glyph_head``."""
 
     visual_lr_scale: float = 1.0
+    glyph_head = None  # glyphs.GlyphHead, trained beside the model (not saved with it)
+    glyph_weight: float = 0.0
+    guide_weight: float = 0.0
 
     def create_optimizer(self, model=None):
         if self.optimizer is None:
@@ -154,20 +165,78 @@ class ReaderTrainer(Trainer):
             groups = param_groups(
                 self.model, self.args.learning_rate, self.visual_lr_scale, self.args.weight_decay
             )
+            if self.glyph_head is not None:
+                self.glyph_head.to(self.args.device)
+                groups.append(
+                    {"params": list(self.glyph_head.parameters()), "lr": self.args.learning_rate}
+                )
             self.optimizer = torch.optim.AdamW(groups, lr=self.args.learning_rate)
         return self.optimizer
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        aux = {k: inputs.pop(k) for k in AUX_KEYS if k in inputs}
+        if not aux or not model.training or not (self.glyph_head or self.guide_weight):
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        from literate.reader.alignment import capture_layer_input, guided_loss
+        from literate.reader.glyphs import capture_vision, glyph_loss
+
+        with capture_vision(model) as seen, capture_layer_input(model) as decoder:
+            loss, outputs = super().compute_loss(model, inputs, True, num_items_in_batch)
+        if self.glyph_head is not None and "glyph_labels" in aux:
+            extra, accuracy = glyph_loss(self.glyph_head, seen["hidden"], aux["glyph_labels"])
+            self._aux_log(glyph_loss=float(extra.detach()), glyph_accuracy=accuracy)
+            loss = loss + self.glyph_weight * extra
+        if self.guide_weight and "glyph_tokens" in aux:
+            extra, mass = guided_loss(model, decoder["hidden"], seen["hidden"], inputs | aux)
+            self._aux_log(guided_loss=float(extra.detach()), guided_mass=mass)
+            loss = loss + self.guide_weight * extra
+        return (loss, outputs) if return_outputs else loss
+
+    def _aux_log(self, **values: float) -> None:
+        if not hasattr(self, "_aux_logs"):
+            self._aux_logs: dict[str, list[float]] = {}
+        for k, v in values.items():
+            if v == v:  # NaN: nothing to measure in this batch
+                self._aux_logs.setdefault(k, []).append(v)
+
+    def log(self, logs: dict, *args, **kwargs) -> None:
+        if "loss" in logs and getattr(self, "_aux_logs", None):  # means since the last log
+            logs.update({k: round(sum(v) / len(v), 4) for k, v in self._aux_logs.items() if v})
+            self._aux_logs = {}
+        super().log(logs, *args, **kwargs)
 
     def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"):
         metrics = super().evaluate(eval_dataset, ignore_keys, metric_key_prefix)
         from literate.reader.signal import image_gap, latent_similarity
 
         batch = self.data_collator([self.eval_dataset[i] for i in range(len(self.eval_dataset))])
+        glyph_labels = batch.pop("glyph_labels", None)
+        for key in AUX_KEYS:
+            batch.pop(key, None)
         gap = image_gap(self.model, batch, self.processor_ref.tokenizer)
         gap["latent_similarity"] = latent_similarity(self.model, batch)
+        if self.glyph_head is not None and glyph_labels is not None:
+            gap["glyph_accuracy"] = self.glyph_accuracy(batch, glyph_labels)
         logs = {f"{metric_key_prefix}_{k}": v for k, v in gap.items()}
         self.log(logs)
         metrics.update(logs)
         return metrics
+
+    @torch.no_grad()
+    def glyph_accuracy(self, batch: dict, glyph_labels: torch.Tensor) -> float:
+        """Held-out share of glyph patches whose character the head names: what the encoder
+        knows, whatever the decoder makes of it."""
+        from literate.reader.glyphs import glyph_loss, vision_module
+
+        model = self.model
+        was_training = model.training
+        model.eval()
+        try:
+            device = self.args.device
+            hidden = vision_module(model)(batch["flattened_patches"].to(device)).last_hidden_state
+        finally:
+            model.train(was_training)
+        return glyph_loss(self.glyph_head, hidden, glyph_labels.to(device))[1]
 
 
 def training_args(cfg: ReaderTrainConfig, out: Path) -> TrainingArguments:
@@ -216,6 +285,8 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
         cfg.task,
         coordinate_bins=coordinate_bins(processor.tokenizer),
         max_length=min(cfg.max_length or limit, limit),
+        glyph_labels=cfg.glyph_loss > 0,
+        guided=cfg.guided_attention > 0,
     )
     train, val = datasets(cfg, max_patches)
     own_cell = None
@@ -249,6 +320,11 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
     )
     trainer.processor_ref = processor
     trainer.visual_lr_scale = cfg.visual_lr_scale
+    if cfg.glyph_loss > 0:
+        trainer.glyph_head = glyph_head(model, resume_from, cfg.seed)
+        trainer.glyph_weight = cfg.glyph_loss
+        trainer.add_callback(GlyphHeadCheckpoint(trainer.glyph_head))
+    trainer.guide_weight = cfg.guided_attention
     start = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - start
@@ -269,6 +345,11 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
         "image_gap_curve": [
             {k: h[k] for k in h if k == "step" or k.startswith("eval_")} for h in gaps
         ],
+        "aux_curve": [  # the training aids' logs: glyph loss/accuracy, guided loss/mass
+            {k: h[k] for k in h if k == "step" or k.startswith(("glyph_", "guided_"))}
+            for h in trainer.state.log_history
+            if "loss" in h and any(k.startswith(("glyph_", "guided_")) for k in h)
+        ],
     }
     write_json_atomic(out / "train_summary.json", summary)
     return summary
@@ -280,6 +361,40 @@ def positional_start(model, collator, train, seed: int, n: int = 32) -> float:
 
     batch = collator([train[i] for i in range(min(n, len(train)))])
     return positional.positional_start(model, batch["flattened_patches"], seed)
+
+
+GLYPH_HEAD = "glyph_head.safetensors"
+
+
+def glyph_head(model, resume_from: str | None, seed: int):
+    """A fresh ``GlyphHead`` sized to the vision encoder, or the one saved in the checkpoint
+    training resumes from (its optimizer state resumes with the Trainer's)."""
+    from safetensors.torch import load_file
+
+    from literate.reader.glyphs import GlyphHead, vision_module
+
+    torch.manual_seed(seed)
+    head = GlyphHead(vision_module(model).config.hidden_size)
+    saved = Path(resume_from) / GLYPH_HEAD if resume_from else None
+    if saved is not None and saved.is_file():
+        head.load_state_dict(load_file(str(saved)))
+    return head
+
+
+class GlyphHeadCheckpoint(TrainerCallback):
+    """Saves the glyph head into each Trainer checkpoint, so ``--resume`` continues it."""
+
+    def __init__(self, head):
+        self.head = head
+
+    def on_save(self, args, state, control, **kwargs):
+        from safetensors.torch import save_file
+
+        folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        if folder.is_dir():
+            tmp = folder / f".{GLYPH_HEAD}.tmp"
+            save_file({k: v.contiguous() for k, v in self.head.state_dict().items()}, str(tmp))
+            os.replace(tmp, folder / GLYPH_HEAD)
 
 
 def save_reader(model, processor, out: Path) -> None:
