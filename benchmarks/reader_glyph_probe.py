@@ -2,7 +2,8 @@
 the dense glyph loss (``literate.reader.glyphs``: the character each patch sees, from the
 renderer's glyph cells), on held-out one-word random strings.
 
-Arms: start (``default`` = transformers', ``literate``, ``positional``), patch budget (128:
+Arms: start (``default`` = transformers', ``literate``, ``positional``, ``local`` =
+positional + encoder heads that start as neighbour lookups), patch budget (128:
 the word stage's, glyphs ≈ 2–3 patches wide; 32: ≈ 1 patch, as in page strips), size.
 Reported: held-out accuracy on glyph patches (chance ≈ 1/90) at a few step counts.
 
@@ -50,8 +51,9 @@ def probe(arm: str, steps: int, batch_size: int, lr: float, seed: int = 0) -> di
     collate = ReaderCollator(proc, patches, "ocr", glyph_labels=True)
     if init != "default":
         init_reader(model, seed)
-    if init == "positional":
-        positional_start(model, collate([train[i] for i in range(32)])["flattened_patches"], seed)
+    if init in ("positional", "local"):
+        sample = collate([train[i] for i in range(32)])["flattened_patches"]
+        positional_start(model, sample, seed, neighbours=init == "local")
     vision = vision_module(model).train()
     head = GlyphHead(vision.config.hidden_size)
     params = list(vision.parameters()) + list(head.parameters())

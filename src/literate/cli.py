@@ -202,7 +202,8 @@ def train_reader_cmd(
     visual_lr_scale: float = typer.Option(0.25, help="Vision + resampler lr = this × lr."),
     init: str = typer.Option(
         "literate",
-        help="From scratch: literate, positional (latents pool their own place) or default (HF's).",
+        help="From scratch: literate, positional (latents pool their own place), local (positional"
+        " + encoder heads start as neighbour lookups) or default (HF's).",
     ),
     glyph_loss: float = typer.Option(
         0.0, min=0.0, help="Weight of the per-patch glyph loss from rendered glyph cells (0: off)."

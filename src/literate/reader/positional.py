@@ -243,15 +243,25 @@ def calibrate(model, flattened_patches, grid: LatentGrid, target: float = 0.5) -
 
 
 def positional_start(
-    model, flattened_patches: torch.Tensor, seed: int = 0, embeddings: bool = True
+    model,
+    flattened_patches: torch.Tensor,
+    seed: int = 0,
+    embeddings: bool = True,
+    neighbours: bool = False,
 ) -> float:
     """The whole ``--init positional`` on top of ``signal.init_reader``: token embeddings
     at fairseq's scale (``signal.init_embeddings``; ``embeddings=False`` leaves them, for
     ablations), the positional layout and its calibration on ``flattened_patches`` (sample
-    training images). Returns the share of each latent's attention in its own cell."""
+    training images). ``neighbours`` (``--init local``): encoder heads start as neighbour
+    lookups (``neighbours.py``). Returns the share of each latent's attention in its own
+    cell."""
     from literate.reader.signal import init_embeddings
 
     if embeddings:
         init_embeddings(model, seed)
-    grid, _ = init_positional(model, flattened_patches, seed=seed)
+    grid, code = init_positional(model, flattened_patches, seed=seed)
+    if neighbours:
+        from literate.reader.neighbours import init_neighbours
+
+        init_neighbours(model.vision_model, code, flattened_patches)
     return calibrate(model, flattened_patches, grid)

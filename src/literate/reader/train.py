@@ -25,7 +25,7 @@ from literate.io import write_json_atomic
 METHODS = ("full", "lora", "plora")
 TASKS = ("ocr", "md", "mixed")
 LEVELS = ("word", "line", "snippet", "strip", "mix")
-INITS = ("literate", "positional", "default")
+INITS = ("literate", "positional", "local", "default")
 
 
 @dataclass
@@ -48,7 +48,7 @@ class ReaderTrainConfig:
     batch_size: int = 8
     lr: float = 1e-3
     visual_lr_scale: float = 0.25  # vision encoder + resampler lr = this × lr (signal.py)
-    init: str = "literate"  # scratch only: literate | positional (positional.py) | default (HF)
+    init: str = "literate"  # scratch: literate | positional | local (+ neighbours.py) | default
     glyph_loss: float = 0.0  # weight of the dense per-patch glyph loss (glyphs.py); 0 = off
     guided_attention: float = 0.0  # weight of the guided-attention loss (alignment.py); 0 = off
     warmup_steps: int = 100
@@ -96,7 +96,7 @@ def load_base(cfg: ReaderTrainConfig):
         if size not in SIZES:
             raise BadValueError(f"--base {cfg.base}: sizes are {', '.join(SIZES)}")
         model, processor = build_reader(None, size, cfg.coordinate_bins, cfg.seed)
-        if cfg.init in ("literate", "positional"):  # positional: the rest in train_reader,
+        if cfg.init != "default":  # positional, local: the rest in train_reader,
             init_reader(model, seed=cfg.seed)  # which has the sample images it needs
         return model, processor
     from literate.reader.engines.kosmos import KosmosEngine
@@ -290,8 +290,8 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
     )
     train, val = datasets(cfg, max_patches)
     own_cell = None
-    if cfg.base.startswith("scratch:") and cfg.init == "positional" and not cfg.resume:
-        own_cell = positional_start(model, collator, train, cfg.seed)
+    if cfg.base.startswith("scratch:") and cfg.init in ("positional", "local") and not cfg.resume:
+        own_cell = positional_start(model, collator, train, cfg.seed, cfg.init == "local")
     callbacks = list(callbacks or [])
     if cfg.method in ("lora", "plora"):
         from peft import LoraConfig, get_peft_model
@@ -355,12 +355,14 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
     return summary
 
 
-def positional_start(model, collator, train, seed: int, n: int = 32) -> float:
+def positional_start(model, collator, train, seed: int, neighbours: bool, n: int = 32) -> float:
     """``positional.positional_start`` on the first ``n`` training images."""
     from literate.reader import positional
 
     batch = collator([train[i] for i in range(min(n, len(train)))])
-    return positional.positional_start(model, batch["flattened_patches"], seed)
+    return positional.positional_start(
+        model, batch["flattened_patches"], seed, neighbours=neighbours
+    )
 
 
 GLYPH_HEAD = "glyph_head.safetensors"
