@@ -10,7 +10,9 @@ says which latents look at those patches, and one decoder head (the last layer's
 default) is asked to put its attention, at the token before each character, on them.
 
 Targets are built per example only where the answer's characters are exactly the rendered
-glyphs in order (an OCR answer of an image we rendered); elsewhere the loss is silent.
+glyphs in order (an OCR answer of an image we rendered); elsewhere the loss is silent. It
+is meant for training from scratch: under LoRA the head's attention is computed from the
+frozen base projections, without the adapters' update.
 """
 
 from __future__ import annotations

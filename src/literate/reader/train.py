@@ -151,7 +151,8 @@ AUX_KEYS = ("glyph_labels", "glyph_tokens", "glyph_cells")  # the collator's tra
 class ReaderTrainer(Trainer):
     """A Trainer whose evaluations also log the right-vs-mismatched-image loss gap and how
     alike the resampler's latents are, whose optimizer gives the visual side its own
-    learning rate, and which adds the dense glyph loss when given a ``glyph_head``."""
+    learning rate, and which adds the training aids built from rendered glyph cells: the
+    glyph loss (given a ``glyph_head``) and guided attention (given a ``guide_weight``)."""
 
     visual_lr_scale: float = 1.0
     glyph_head = None  # glyphs.GlyphHead, trained beside the model (not saved with it)
@@ -175,7 +176,8 @@ class ReaderTrainer(Trainer):
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         aux = {k: inputs.pop(k) for k in AUX_KEYS if k in inputs}
-        if not aux or not model.training or not (self.glyph_head or self.guide_weight):
+        wanted = self.glyph_head is not None or self.guide_weight > 0
+        if not aux or not model.training or not wanted:
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         from literate.reader.alignment import capture_layer_input, guided_loss
         from literate.reader.glyphs import capture_vision, glyph_loss
@@ -210,13 +212,11 @@ class ReaderTrainer(Trainer):
         from literate.reader.signal import image_gap, latent_similarity
 
         batch = self.data_collator([self.eval_dataset[i] for i in range(len(self.eval_dataset))])
-        glyph_labels = batch.pop("glyph_labels", None)
-        for key in AUX_KEYS:
-            batch.pop(key, None)
+        aux = {k: batch.pop(k) for k in AUX_KEYS if k in batch}
         gap = image_gap(self.model, batch, self.processor_ref.tokenizer)
         gap["latent_similarity"] = latent_similarity(self.model, batch)
-        if self.glyph_head is not None and glyph_labels is not None:
-            gap["glyph_accuracy"] = self.glyph_accuracy(batch, glyph_labels)
+        if self.glyph_head is not None and "glyph_labels" in aux:
+            gap["glyph_accuracy"] = self.glyph_accuracy(batch, aux["glyph_labels"])
         logs = {f"{metric_key_prefix}_{k}": v for k, v in gap.items()}
         self.log(logs)
         metrics.update(logs)
