@@ -4,10 +4,11 @@ renderer's glyph cells), on held-out one-word random strings.
 
 Arms: start (``default`` = transformers', ``literate``, ``positional``, ``local`` =
 positional + encoder heads that start as neighbour lookups), patch budget (128:
-the word stage's, glyphs ≈ 2–3 patches wide; 32: ≈ 1 patch, as in page strips), size.
+the word stage's, glyphs ≈ 2–3 patches wide; 32: ≈ 1 patch, as in page strips), size,
+learning rate (default ``--lr``). ≈ 13 minutes here.
 Reported: held-out accuracy on glyph patches (chance ≈ 1/90) at a few step counts.
 
-    python benchmarks/reader_glyph_probe.py [--steps 600] [--arms tiny:positional:128 ...] \\
+    python benchmarks/reader_glyph_probe.py [--steps 1500] [--arms small:local:32:1e-3 ...] \\
         [--json benchmarks/results/reader_glyph_probe.json]
 """
 
@@ -21,11 +22,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from common import write_json  # noqa: E402
 
-ARMS = [
+ARMS = [  # size:init:max_patches[:lr]
     "tiny:default:128",
-    "tiny:literate:128",
-    "tiny:positional:128",
-    "tiny:positional:32",
+    "tiny:default:32",
+    "tiny:default:32:3e-3",
+    "small:default:32",
+    "small:positional:32",
+    "small:positional:32:3e-3",
+    "small:local:32",
 ]
 
 
@@ -39,8 +43,8 @@ def probe(arm: str, steps: int, batch_size: int, lr: float, seed: int = 0) -> di
     from literate.reader.tiny import build_reader
     from literate.reader.train import ReaderTrainConfig, datasets
 
-    size, init, patches = arm.split(":")
-    patches = int(patches)
+    size, init, patches, *rate = arm.split(":")
+    patches, lr = int(patches), float(rate[0]) if rate else lr
     torch.manual_seed(seed)
     model, proc = build_reader(None, size, coordinate_bins=1024, seed=seed)
     cfg = ReaderTrainConfig(
@@ -89,8 +93,8 @@ def probe(arm: str, steps: int, batch_size: int, lr: float, seed: int = 0) -> di
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--arms", nargs="+", default=ARMS, help="size:init:max_patches")
-    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--arms", nargs="+", default=ARMS, help="size:init:max_patches[:lr]")
+    ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--json", default="benchmarks/results/reader_glyph_probe.json")
