@@ -2,7 +2,6 @@ import pytest
 import torch
 
 from literate.reader.alignment import (
-    capture_layer_input,
     decoder_layers,
     glyph_tokens,
     guided_loss,
@@ -11,6 +10,7 @@ from literate.reader.alignment import (
 )
 from literate.reader.collator import ReaderCollator
 from literate.reader.data import SnippetDataset
+from literate.reader.hooks import captured_input
 from literate.reader.tiny import build_processor, build_reader
 
 TEXTS = [" ".join(f"word{i} Alpha beta, gamma; delta." for i in range(300))]
@@ -51,12 +51,12 @@ def test_head_attention_is_the_models_own(processor):
     _, batch = batch_of(processor)
     model, _ = build_reader(None, "tiny", coordinate_bins=256)
     model.text_model.config._attn_implementation = "eager"
-    with capture_layer_input(model) as seen:
+    with captured_input(decoder_layers(model)[-1].self_attn) as seen:
         out = model(**{k: batch[k] for k in INPUTS}, output_attentions=True)
     queries = (batch["glyph_tokens"] - 1).clamp(min=0)
     for head in (0, 2):
         mine = head_attention(
-            decoder_layers(model)[-1].self_attn, seen["hidden"], queries,
+            decoder_layers(model)[-1].self_attn, seen["x"], queries,
             batch["attention_mask"], head,
         )  # fmt: skip
         ref = out.attentions[-1][:, head]
@@ -83,9 +83,9 @@ def test_guided_loss_moves_the_head_onto_the_glyphs(processor):
     masses = []
     for _ in range(40):
         feats = model.vision_model(batch["flattened_patches"]).last_hidden_state
-        with capture_layer_input(model) as seen:
+        with captured_input(decoder_layers(model)[-1].self_attn) as seen:
             model(**{k: batch[k] for k in INPUTS})
-        loss, mass = guided_loss(model, seen["hidden"], feats, batch)
+        loss, mass = guided_loss(model, seen["x"], feats, batch)
         masses.append(mass)
         opt.zero_grad()
         loss.backward()

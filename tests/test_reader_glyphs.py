@@ -12,11 +12,11 @@ from literate.reader.glyphs import (
     IGNORE,
     NO_GLYPH,
     GlyphHead,
-    capture_vision,
     glyph_loss,
     patch_labels,
     vision_module,
 )
+from literate.reader.hooks import captured_output
 from literate.reader.tiny import build_processor, build_reader
 
 TEXTS = [" ".join(f"word{i} Alpha beta, gamma; delta." for i in range(300))]
@@ -88,9 +88,10 @@ def test_capture_and_loss_teach_the_encoder_a_fixed_batch(processor):
     items = [SnippetDataset(TEXTS, 8, seed=2, level="word")[i] for i in range(8)]
     batch = ReaderCollator(processor, 64, glyph_labels=True)(items)
     labels = batch.pop("glyph_labels")
-    with capture_vision(model) as seen:
+    with captured_output(vision_module(model)) as seen:
         model(**{k: v for k, v in batch.items() if k != "labels"})
-    assert seen["hidden"].shape == (8, 64, model.config.vision_config.hidden_size)
+    hidden = seen["x"].last_hidden_state
+    assert hidden.shape == (8, 64, model.config.vision_config.hidden_size)
     torch.manual_seed(0)
     vision = vision_module(model).train()
     head = GlyphHead(vision.config.hidden_size)

@@ -17,12 +17,12 @@ frozen base projections, without the adapters' update.
 
 from __future__ import annotations
 
-import contextlib
-
 import torch
 from torch.nn import functional as F
 
 from literate.reader.glyphs import glyph_overlap
+from literate.reader.hooks import find_module
+from literate.reader.positional import resampler_attention
 
 
 def glyph_tokens(
@@ -60,19 +60,6 @@ def guided_targets(items, enc, start: int, tokenizer, tasks: list[str]) -> dict:
         tokens[i, : len(r)] = r
         mask[i, : len(c)] = c
     return {"glyph_tokens": tokens, "glyph_cells": mask}
-
-
-def resampler_attention(model, feats: torch.Tensor) -> torch.Tensor:
-    """``[B, L, P]`` attention of each latent on each patch (mean over heads), recomputed
-    from the vision features ``feats`` (the model runs SDPA, which returns no weights)."""
-    p = _find(model, "image_to_text_projection")
-    hidden = p.dense(F.normalize(feats, dim=-1))
-    b, n, _ = hidden.shape
-    lat = p.latent_query.unsqueeze(0).expand(b, -1, -1)
-    h, hd = p.x_attn.num_heads, p.x_attn.head_dim
-    q = p.x_attn.q_proj(lat).view(b, -1, h, hd).transpose(1, 2)
-    k = p.x_attn.k_proj(torch.cat([hidden, lat], 1)).view(b, -1, h, hd).transpose(1, 2)
-    return (q @ k.transpose(-1, -2) * p.x_attn.scaling).softmax(-1).mean(1)[..., :n]
 
 
 def target_latents(att: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
@@ -129,29 +116,4 @@ def guided_loss(
 
 
 def decoder_layers(model):
-    return _find(model, "text_model").model.layers
-
-
-def _find(model, name: str):
-    for full, module in model.named_modules():
-        if full.split(".")[-1] == name:
-            return module
-    raise ValueError(f"no {name} in this model: guided attention needs a Kosmos-2.5 reader")
-
-
-@contextlib.contextmanager
-def capture_layer_input(model, layer: int = -1):
-    """Yields a dict that holds ``"hidden"``, the input ``[B, T, D]`` of decoder layer
-    ``layer``'s self-attention in the forward pass run inside the block."""
-    seen: dict[str, torch.Tensor] = {}
-
-    def hook(_module, args, kwargs):
-        seen["hidden"] = args[0] if args else kwargs["hidden_states"]
-
-    handle = decoder_layers(model)[layer].self_attn.register_forward_pre_hook(
-        hook, with_kwargs=True
-    )
-    try:
-        yield seen
-    finally:
-        handle.remove()
+    return find_module(model, "text_model").model.layers

@@ -11,12 +11,11 @@ aid (``literate train reader --glyph-loss W``): it is not part of the saved read
 
 from __future__ import annotations
 
-import contextlib
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from literate.reader.hooks import find_module
 from literate.reader.tokenizer import CHARS
 
 IGNORE = -100
@@ -102,23 +101,4 @@ def glyph_loss(
 
 def vision_module(model) -> nn.Module:
     """The Kosmos-2.5 vision encoder inside ``model`` (also under a peft wrapper)."""
-    for name, module in model.named_modules():
-        if name.split(".")[-1] == "vision_model":
-            return module
-    raise ValueError("no vision_model in this model: the glyph loss needs a Kosmos-2.5 reader")
-
-
-@contextlib.contextmanager
-def capture_vision(model):
-    """Yields a dict that holds ``"hidden"``, the vision encoder's last hidden state
-    ``[B, P, D]`` of the forward pass run inside the block (one pass, no second encode)."""
-    seen: dict[str, torch.Tensor] = {}
-
-    def hook(_module, _args, output):
-        seen["hidden"] = output.last_hidden_state
-
-    handle = vision_module(model).register_forward_hook(hook)
-    try:
-        yield seen
-    finally:
-        handle.remove()
+    return find_module(model, "vision_model")

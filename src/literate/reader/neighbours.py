@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import torch
 
+from literate.reader.hooks import captured_input
 from literate.reader.positional import PositionalCode
 
 OFFSETS = [(0, -1), (0, 1), (-1, 0), (1, 0), (0, -2), (0, 2), (-1, -1), (1, 1)]  # (row, col)
@@ -91,16 +92,8 @@ def neighbour_share(layer, hidden: torch.Tensor, flattened_patches: torch.Tensor
 
 def _calibrate(vision, layer, blocks, flattened_patches, target: float) -> float:
     """Scale the positional query rows of ``layer`` until ``target`` share is reached."""
-    seen = {}
-
-    def keep(_module, args, kwargs):
-        seen["x"] = args[0] if args else kwargs["hidden_states"]
-
-    hook = layer.attention.register_forward_pre_hook(keep, with_kwargs=True)
-    try:
+    with captured_input(layer.attention) as seen:
         vision(flattened_patches=flattened_patches)
-    finally:
-        hook.remove()
     q = layer.attention.query.weight
     base = q.clone()
     best = (-1.0, 1.0)

@@ -181,13 +181,28 @@ def init_positional(
 @torch.no_grad()
 def _residual(vision, flattened_patches: torch.Tensor) -> torch.Tensor:
     """The encoder's residual stream before its final norm ``[B, N, d_v]``."""
-    captured = {}
-    hook = vision.layernorm.register_forward_pre_hook(lambda m, a: captured.setdefault("x", a[0]))
-    try:
+    from literate.reader.hooks import captured_input
+
+    with captured_input(vision.layernorm) as seen:
         vision(flattened_patches=flattened_patches)
-    finally:
-        hook.remove()
-    return captured["x"]
+    return seen["x"]
+
+
+def resampler_attention(model, feats: torch.Tensor) -> torch.Tensor:
+    """``[B, L, N]`` attention of each latent on each patch (mean over heads), recomputed
+    from the vision features ``feats`` (the model runs SDPA, which returns no weights)."""
+    from torch.nn import functional as F
+
+    from literate.reader.hooks import find_module
+
+    p = find_module(model, "image_to_text_projection")
+    hidden = p.dense(F.normalize(feats, dim=-1))
+    b, n, _ = hidden.shape
+    lat = p.latent_query.unsqueeze(0).expand(b, -1, -1)
+    h, hd = p.x_attn.num_heads, p.x_attn.head_dim
+    q = p.x_attn.q_proj(lat).view(b, -1, h, hd).transpose(1, 2)
+    k = p.x_attn.k_proj(torch.cat([hidden, lat], 1)).view(b, -1, h, hd).transpose(1, 2)
+    return (q @ k.transpose(-1, -2) * p.x_attn.scaling).softmax(-1).mean(1)[..., :n]
 
 
 @torch.no_grad()
@@ -197,19 +212,10 @@ def own_cell_share(
     """Mean share of each latent's resampler attention (over heads) that falls on the
     real patches nearest to it (its Voronoi cell on the latent grid). ``feats``: the
     vision encoder's output for these patches, if already computed."""
-    from torch.nn import functional as F
-
-    p = model.image_to_text_projection
     if feats is None:
         feats = model.vision_model(flattened_patches=flattened_patches).last_hidden_state
-    hidden = p.dense(F.normalize(feats, dim=-1))
-    b, n, _ = hidden.shape
-    lat = p.latent_query.unsqueeze(0).expand(b, -1, -1)
-    kv = torch.cat([hidden, lat], 1)
-    h, hd = p.x_attn.num_heads, p.x_attn.head_dim
-    q = p.x_attn.q_proj(lat).view(b, -1, h, hd).transpose(1, 2)
-    k = p.x_attn.k_proj(kv).view(b, -1, h, hd).transpose(1, 2)
-    att = (q @ k.transpose(-1, -2) * p.x_attn.scaling).softmax(-1).mean(1)  # [b, L, N+L]
+    att = resampler_attention(model, feats)  # [b, L, N]
+    n = att.shape[-1]
     rows, cols = flattened_patches[..., 0], flattened_patches[..., 1]
     centres = grid.centres()
     d = (rows.unsqueeze(-1) - centres[:, 0]) ** 2 / grid.row_step**2

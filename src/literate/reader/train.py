@@ -179,17 +179,22 @@ class ReaderTrainer(Trainer):
         wanted = self.glyph_head is not None or self.guide_weight > 0
         if not aux or not model.training or not wanted:
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-        from literate.reader.alignment import capture_layer_input, guided_loss
-        from literate.reader.glyphs import capture_vision, glyph_loss
+        from literate.reader.alignment import decoder_layers, guided_loss
+        from literate.reader.glyphs import glyph_loss, vision_module
+        from literate.reader.hooks import captured_input, captured_output
 
-        with capture_vision(model) as seen, capture_layer_input(model) as decoder:
+        with (
+            captured_output(vision_module(model)) as vision,
+            captured_input(decoder_layers(model)[-1].self_attn) as decoder,
+        ):
             loss, outputs = super().compute_loss(model, inputs, True, num_items_in_batch)
+        feats = vision["x"].last_hidden_state
         if self.glyph_head is not None and "glyph_labels" in aux:
-            extra, accuracy = glyph_loss(self.glyph_head, seen["hidden"], aux["glyph_labels"])
+            extra, accuracy = glyph_loss(self.glyph_head, feats, aux["glyph_labels"])
             self._aux_log(glyph_loss=float(extra.detach()), glyph_accuracy=accuracy)
             loss = loss + self.glyph_weight * extra
         if self.guide_weight and "glyph_tokens" in aux:
-            extra, mass = guided_loss(model, decoder["hidden"], seen["hidden"], inputs | aux)
+            extra, mass = guided_loss(model, decoder["x"], feats, inputs | aux)
             self._aux_log(guided_loss=float(extra.detach()), guided_mass=mass)
             loss = loss + self.guide_weight * extra
         return (loss, outputs) if return_outputs else loss
