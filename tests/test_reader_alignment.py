@@ -67,8 +67,16 @@ def test_head_attention_is_the_models_own(processor):
 def test_target_latents_are_those_that_look_at_the_glyph():
     att = torch.tensor([[[0.8, 0.2, 0.0], [0.1, 0.1, 0.8], [0.5, 0.5, 0.0]]])  # [1, L=3, P=3]
     cells = torch.tensor([[[True, False, False], [False, False, True], [False] * 3]])
-    targets = target_latents(att, cells)
+    targets = target_latents(att, cells, most=1.0)
     assert targets[0].tolist() == [[True, False, True], [False, True, False], [False] * 3]
+    # two of three latents look at glyph 0: not specific at most = 1/2, so no target
+    assert target_latents(att, cells, most=0.5)[0].tolist() == [
+        [False] * 3,
+        [False, True, False],
+        [False] * 3,
+    ]
+    uniform = torch.full((1, 8, 3), 1 / 3)  # a resampler that pools everywhere alike
+    assert not target_latents(uniform, cells).any()
 
 
 def test_guided_loss_moves_the_head_onto_the_glyphs(processor):

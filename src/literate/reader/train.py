@@ -195,7 +195,8 @@ class ReaderTrainer(Trainer):
             loss = loss + self.glyph_weight * extra
         if self.guide_weight and "glyph_tokens" in aux:
             extra, mass = guided_loss(model, decoder["x"], feats, inputs | aux)
-            self._aux_log(guided_loss=float(extra.detach()), guided_mass=mass)
+            if mass == mass:  # NaN: no glyph in the batch has specific target latents
+                self._aux_log(guided_loss=float(extra.detach()), guided_mass=mass)
             loss = loss + self.guide_weight * extra
         return (loss, outputs) if return_outputs else loss
 
