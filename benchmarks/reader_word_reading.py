@@ -55,7 +55,7 @@ def read_set(model: str, level: str, text: str, max_patches: int, n: int) -> tup
     folder = Path(f"runs/heldout-{level}{suffix}")
     write_set(folder, level, n, seed=5, text=text)
     reader = Reader.from_pretrained(
-        model, max_patches=max_patches, max_new_tokens=160, strips=False, batch_size=8
+        model, max_patches=max_patches, max_new_tokens=160, tiling="whole", batch_size=8
     )
     files = sorted(folder.glob("*.png"))[:n]
     start = time.perf_counter()

@@ -50,7 +50,7 @@ def test_bundled_reader_is_small_loads_and_reads_in_strips():
     for name in ("processor_config.json", "tokenizer.json", "train_summary.json"):
         assert (path / name).is_file(), name
     reader = Reader.from_pretrained("bundled", max_new_tokens=32)
-    assert reader.engine.strips and reader.engine.max_patches == 256
+    assert reader.engine.tiling == "strips" and reader.engine.max_patches == 256
     from PIL import Image
 
     page = reader.read_images([Image.new("RGB", (600, 900), "white")], "both")[0]

@@ -18,7 +18,7 @@ def test_demo_reads_the_sample_with_both_engines(tmp_path, monkeypatch):
     ckpts = tmp_path / "ckpts"
     build_reader(ckpts / "reader-small", size="tiny", coordinate_bins=256)
     (ckpts / "reader-small" / "literate_reader.json").write_text(
-        '{"strips": true, "max_new_tokens": 24}'
+        '{"tiling": "lines", "max_new_tokens": 24}'
     )
     monkeypatch.setenv("LITERATE_CHECKPOINTS", str(ckpts))
     console = Console(record=True, width=120)

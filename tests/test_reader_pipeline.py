@@ -8,6 +8,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from literate.cli import main
+from literate.errors import BadValueError
 from literate.reader import Reader
 from literate.reader.engines.kosmos import KosmosEngine, LoopStop
 from literate.reader.parse import format_ocr
@@ -158,7 +159,7 @@ def test_engine_reads_a_tall_page_in_strips(tiny_dir, monkeypatch):
     from literate.reader.types import Page
 
     page = render_blocks([("h1", "Strips"), ("p", "many words here " * 40)], size=22, width=500)
-    engine = KosmosEngine.from_pretrained(str(tiny_dir), strips=True, max_patches=64)
+    engine = KosmosEngine.from_pretrained(str(tiny_dir), tiling="strips", max_patches=64)
     calls = []
 
     def perfect(images, task):
@@ -182,15 +183,47 @@ def test_engine_reads_a_tall_page_in_strips(tiny_dir, monkeypatch):
     assert len(got.markdown.split("\n\n")) == 2
 
 
-def test_checkpoint_defaults_turn_strips_on(tiny_dir, tmp_path):
+def test_engine_reads_a_page_in_line_pieces(tiny_dir, monkeypatch):
+    """The engine's line plumbing (segment, crop, read, offset, join) with a reader that
+    names each piece's place: every rendered line comes back once, in order, with a box
+    on that line, and a line cut into pieces is joined back."""
+    from literate.data.render import render_blocks
+    from literate.reader.types import Line, Page
+
+    page = render_blocks(
+        [("h1", "Lines"), ("p", "one two three four five six seven eight " * 6)], size=22, width=700
+    )
+    engine = KosmosEngine.from_pretrained(str(tiny_dir), tiling="lines", piece_width=6)
+
+    def placed(images, task):  # one line covering each piece (less its padding)
+        return [
+            Page(1, im.width, im.height, [Line("w", (3, 3, im.width - 3, im.height - 3))])
+            for im in images
+        ]
+
+    monkeypatch.setattr(engine, "read_whole", placed)
+    got = engine.read([page.image], "both")[0]
+    assert len(got.lines) == len(page.lines)
+    for ln, want in zip(got.lines, page.lines, strict=True):
+        (x0, y0, x1, y1), (a0, b0, a1, b1) = ln.bbox, want.bbox
+        assert abs(y0 - b0) <= 6 and abs(y1 - b1) <= 6 and abs(x0 - a0) <= 6 and abs(x1 - a1) <= 6
+    assert any(ln.text.count("w") > 1 for ln in got.lines)  # pieces joined into one line
+    assert got.markdown.startswith("# ")
+
+
+def test_checkpoint_defaults_set_the_tiling(tiny_dir, tmp_path):
     import shutil
 
     ckpt = tmp_path / "with-defaults"
     shutil.copytree(tiny_dir, ckpt)
-    (ckpt / "literate_reader.json").write_text('{"strips": true, "strip_scale": 1.0}')
+    (ckpt / "literate_reader.json").write_text('{"tiling": "strips", "strip_scale": 1.0}')
     engine = KosmosEngine.from_pretrained(str(ckpt), max_new_tokens=8)
-    assert engine.strips and engine.strip_scale == 1.0
-    assert not KosmosEngine.from_pretrained(str(ckpt), strips=False).strips
+    assert engine.tiling == "strips" and engine.strip_scale == 1.0
+    assert KosmosEngine.from_pretrained(str(ckpt), tiling="whole").tiling == "whole"
+    (ckpt / "literate_reader.json").write_text('{"strips": true}')  # the older spelling
+    assert KosmosEngine.from_pretrained(str(ckpt)).tiling == "strips"
+    with pytest.raises(BadValueError, match="--tiling"):
+        KosmosEngine.from_pretrained(str(ckpt), tiling="columns")
     page = engine.read([sample(300, 900)], "both")[0]
     assert (page.width, page.height) == (300, 900)
     assert all(0 <= ln.bbox[1] < ln.bbox[3] <= 900 for ln in page.lines)

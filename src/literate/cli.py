@@ -62,10 +62,10 @@ def read(
     dtype: str = typer.Option("float32", help="float32, bfloat16 or float16."),
     batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
     max_new_tokens: int | None = typer.Option(None, help="Answer length limit per page."),
-    strips: bool | None = typer.Option(
+    tiling: str | None = typer.Option(
         None,
-        "--strips/--no-strips",
-        help="Read tall pages as overlapping strips (default: the checkpoint's; on for bundled).",
+        help="whole, strips (overlapping full-width strips) or lines (cut at white space); "
+        "default: the checkpoint's (lines for bundled).",
     ),
     dpi: int = typer.Option(200, min=36, max=1200, help="PDF rasterisation resolution."),
     quiet: bool = typer.Option(False, help="Write the outputs without printing them."),
@@ -84,7 +84,7 @@ def read(
             dtype=dtype,
             batch_size=batch_size,
             max_new_tokens=max_new_tokens,
-            strips=strips,
+            tiling=tiling,
         )
     return read_command(inputs, out, task, engine, model, quiet, dpi, **kwargs)
 
@@ -343,6 +343,7 @@ def eval_reader_cmd(
     max_patches: int | None = typer.Option(None, help="Image patches (default: the processor's)."),
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or mps."),
     batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
+    tiling: str | None = typer.Option(None, help="whole, strips or lines (default: the model's)."),
     json_out: Path | None = typer.Option(None, "--json", help="Write the scores as JSON."),
 ) -> None:
     """Score a reader on a folder of pages with ground truth."""
@@ -355,7 +356,7 @@ def eval_reader_cmd(
         raise BadValueError(f"--task {task}: choose one of {', '.join(TASKS)}")
     kwargs = {}
     if engine == "kosmos":
-        kwargs = dict(max_patches=max_patches, device=device, batch_size=batch_size)
+        kwargs = dict(max_patches=max_patches, device=device, batch_size=batch_size, tiling=tiling)
     scores = evaluate_reader(folder, Reader.from_pretrained(model, engine, **kwargs), task, limit)
     for line in scores.errors:
         _error(line)

@@ -4,13 +4,15 @@ A hub id (``microsoft/kosmos-2.5``), a local directory in that layout, or ``"bun
 Pages are batched per task; each page's boxes are scaled back with its own resized size.
 Greedy decoding, with a stopping rule that ends a sequence once it loops.
 
-Strips (``literate.reader.strips``): with ``strips=True`` a page taller than one strip is
-read as overlapping full-width strips whose height keeps the text at ``strip_scale``
-(resized pixels per page pixel) and the lines are merged back into page coordinates; the
-Markdown of a page read in strips is built from its merged lines (paragraphs by line
-spacing, headings by line height, as for Tesseract), since Markdown does not split at
-arbitrary rows. A checkpoint may carry its defaults in ``literate_reader.json`` (the
-bundled reader turns strips on there); arguments override them.
+Tiling, for a model whose patch budget is smaller than a page: ``tiling="strips"``
+(``literate.reader.strips``) reads a page taller than one strip as overlapping full-width
+strips whose height keeps the text at ``strip_scale`` (resized pixels per page pixel) and
+merges the lines back into page coordinates; ``tiling="lines"`` (``literate.reader.segment``)
+cuts the page at its white space into line pieces, reads each, and joins the pieces of a
+line. The Markdown of a tiled page is built from its lines (paragraphs by line spacing,
+headings by line height, as for Tesseract), since Markdown does not split at arbitrary
+rows. A checkpoint may carry its defaults in ``literate_reader.json`` (the bundled reader
+sets its tiling there); arguments override them.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from transformers import StoppingCriteria, StoppingCriteriaList
 
 from literate.errors import BadValueError, CheckpointError, LiterateError
 from literate.reader.parse import parse_markdown, parse_ocr, trim_tail_loop
+from literate.reader.segment import ink_mask, join_pieces, segment_page
 from literate.reader.strips import merge_strip_lines, offset_lines, plan_strips, strip_height_for
 from literate.reader.types import Line, Page
 
 PROMPTS = {"ocr": "<ocr>", "md": "<md>"}
-DEFAULTS_FILE = "literate_reader.json"  # per-checkpoint engine defaults (strips, patches)
+DEFAULTS_FILE = "literate_reader.json"  # per-checkpoint engine defaults (tiling, patches)
+TILINGS = ("whole", "strips", "lines")
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
@@ -78,14 +82,20 @@ class KosmosEngine:
         max_patches: int | None = None,
         batch_size: int = 4,
         max_new_tokens: int | None = None,
-        strips: bool = False,
+        tiling: str = "whole",
         strip_scale: float = 0.8,
         strip_overlap: float = 0.5,
+        piece_width: float = 14.0,
     ):
+        if tiling not in TILINGS:
+            raise BadValueError(f"--tiling {tiling}: choose one of {', '.join(TILINGS)}")
         if not strip_scale > 0 or not 0 <= strip_overlap < 1:
             raise BadValueError("strips: need strip_scale > 0 and 0 ≤ strip_overlap < 1")
+        if not piece_width > 0:
+            raise BadValueError("lines: need piece_width > 0 (line heights)")
         self.model, self.processor = model.eval(), processor
-        self.strips, self.strip_scale, self.strip_overlap = strips, strip_scale, strip_overlap
+        self.tiling, self.strip_scale, self.strip_overlap = tiling, strip_scale, strip_overlap
+        self.piece_width = piece_width
         self.model_name = model_id  # recorded in every output
         self.max_patches = max_patches or processor.image_processor.max_patches
         self.batch_size = batch_size
@@ -124,6 +134,8 @@ class KosmosEngine:
             ) from None
         defaults_file = Path(path) / DEFAULTS_FILE
         defaults = json.loads(defaults_file.read_text()) if defaults_file.is_file() else {}
+        if "strips" in defaults:  # written before tiling had more than one kind
+            defaults.setdefault("tiling", "strips" if defaults.pop("strips") else "whole")
         kwargs = {**defaults, **{k: v for k, v in kwargs.items() if v is not None}}
         return cls(model.to(dev), processor, name_or_path, **kwargs)
 
@@ -173,8 +185,10 @@ class KosmosEngine:
             return a_texts + b_texts, a_sizes + b_sizes
 
     def read(self, images: list[Image.Image], task: str) -> list[Page]:
-        if self.strips:
+        if self.tiling == "strips":
             return self.read_in_strips(images, task)
+        if self.tiling == "lines":
+            return self.read_in_lines(images, task)
         return self.read_whole(images, task)
 
     def read_in_strips(self, images: list[Image.Image], task: str) -> list[Page]:
@@ -192,12 +206,28 @@ class KosmosEngine:
             lines = merge_strip_lines(
                 plan, [offset_lines(p.lines, s.top) for s, p in zip(plan, own, strict=True)]
             )
-            page = Page(n, im.width, im.height, dropped=sum(p.dropped for p in own))
-            if task != "md":
-                page.lines = lines
-            if task != "ocr":
-                page.markdown = markdown_from_page_lines(lines)
-            pages.append(page)
+            pages.append(tiled_page(n, im, lines, task, sum(p.dropped for p in own)))
+        return pages
+
+    def read_in_lines(self, images: list[Image.Image], task: str) -> list[Page]:
+        """Every page cut into line pieces at its white space, the pieces of all pages
+        batched together (widest first, so a batch pads little)."""
+        plans, crops = [], []
+        for im in images:
+            plan = segment_page(ink_mask(im), max_width=self.piece_width)
+            plans.append(plan)
+            crops += [im.crop(p.box) for p in plan]
+        order = sorted(range(len(crops)), key=lambda i: -crops[i].width / crops[i].height)
+        read_sorted = self.read_whole([crops[i] for i in order], "ocr")
+        read: list = [None] * len(crops)
+        for i, page in zip(order, read_sorted, strict=True):
+            read[i] = page
+        pages, at = [], 0
+        for n, (im, plan) in enumerate(zip(images, plans, strict=True), 1):
+            own = read[at : at + len(plan)]
+            at += len(plan)
+            lines = join_pieces(plan, [p.lines for p in own])
+            pages.append(tiled_page(n, im, lines, task, sum(p.dropped for p in own)))
         return pages
 
     def read_whole(self, images: list[Image.Image], task: str) -> list[Page]:
@@ -216,8 +246,17 @@ class KosmosEngine:
         return pages
 
 
+def tiled_page(n: int, image: Image.Image, lines: list[Line], task: str, dropped: int) -> Page:
+    page = Page(n, image.width, image.height, dropped=dropped)
+    if task != "md":
+        page.lines = lines
+    if task != "ocr":
+        page.markdown = markdown_from_page_lines(lines)
+    return page
+
+
 def markdown_from_page_lines(lines: list[Line]) -> str:
-    """Markdown from lines read in strips: a new paragraph where the gap above a line is
+    """Markdown from the lines of a tiled page: a new paragraph where the gap above a line is
     clearly larger than the usual line gap, headings by line height (``tesseract``'s rule)."""
     from literate.reader.engines.tesseract import markdown_from_lines
 

@@ -1,0 +1,187 @@
+"""Cutting a page into line pieces at its white space, for a reader trained on short lines.
+
+A small reader reads a short line well long before it reads a page: its resampler has few
+latents and its glyphs must stay about one patch wide. ``tiling="lines"`` therefore cuts
+the page where it is blank — classical layout analysis, as Tesseract does before it
+recognises — and the model reads each piece: rows of ink become *bands* (one text line
+each; a band much taller than the others is split at its emptiest row), a band is cut at
+wide gaps (columns, table cells) into *segments*, and a segment wider than the model's
+training lines is cut at word gaps into *pieces*. The pieces of one segment are joined back
+into one line after reading, so the output has the page's lines, not our cuts.
+
+Pure functions on a boolean ink mask; ``ink_mask`` makes it (Otsu's threshold).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from literate.reader.types import Line
+
+
+@dataclass(frozen=True)
+class Piece:
+    box: tuple[int, int, int, int]  # crop (x0, y0, x1, y1) in page pixels, padded
+    segment: int  # pieces of one segment are joined into one line after reading
+
+
+def ink_mask(image: Image.Image, rule: int = 80) -> np.ndarray:
+    """Text ink (``H×W`` bool): a 3×3 median removes speckle noise, Otsu's threshold
+    separates dark from light, and straight runs of ``rule`` pixels or more (table rules,
+    frames) are erased so they do not join lines. An empty page has no ink."""
+    gray = np.asarray(image.convert("L").filter(ImageFilter.MedianFilter(3)), dtype=np.uint8)
+    hist = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
+    if hist.max() == hist.sum():  # one grey level: nothing written
+        return np.zeros_like(gray, dtype=bool)
+    levels = np.arange(256)
+    w0 = np.cumsum(hist)
+    m0 = np.cumsum(hist * levels)
+    w1 = w0[-1] - w0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (m0[-1] * w0 - m0 * w0[-1]) ** 2 / (w0 * w1)
+    threshold = int(np.nanargmax(np.where(w1 > 0, between, np.nan)))
+    ink = gray <= threshold
+    rules = long_runs(ink, rule) | long_runs(ink.T, rule).T
+    return ink & ~rules
+
+
+def long_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """The pixels of horizontal runs of True at least ``length`` long."""
+    d = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    rows, starts = np.nonzero(d == 1)
+    _, ends = np.nonzero(d == -1)  # both row-major, so the k-th start pairs the k-th end
+    out = np.zeros_like(mask, dtype=bool)
+    for r, a, b in zip(rows.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        if b - a >= length:
+            out[r, a:b] = True
+    return out
+
+
+def runs(flags: np.ndarray, bridge: int = 0) -> list[tuple[int, int]]:
+    """Runs ``[start, end)`` of True, joining runs separated by fewer than ``bridge``
+    False entries."""
+    idx = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
+    out: list[tuple[int, int]] = []
+    for start, end in zip(idx[::2].tolist(), idx[1::2].tolist(), strict=True):
+        if out and start - out[-1][1] < bridge:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def line_height(ink: np.ndarray) -> float:
+    """The page's usual text-line height: the median run of inked rows (most runs are
+    one line, even where table cells or columns merge a few)."""
+    found = [b - a for a, b in runs(ink.sum(axis=1) >= 2) if b - a >= 4]
+    return float(np.median(found)) if found else 0.0
+
+
+def xy_cut(ink: np.ndarray, h: float) -> list[tuple[int, int, int, int]]:
+    """Recursive X–Y cut into text lines ``(x0, y0, x1, y1)``, in reading order: a block
+    is cut at its blank rows first (so table rows and key–value pairs stay in order), else
+    at column gaps wider than its words' (``words_apart``: columns, cells), else it is one
+    line — or two touching lines, cut at a row far emptier than the rest."""
+    out: list[tuple[int, int, int, int]] = []
+    todo = [(0, 0, ink.shape[1], ink.shape[0])]
+    while todo:
+        x0, y0, x1, y1 = todo.pop(0)
+        block = ink[y0:y1, x0:x1]
+        rows = block.sum(axis=1)
+        ys = [(a, b) for a, b in runs(rows >= 2) if b - a >= 3]
+        if not ys:
+            continue
+        if len(ys) > 1:
+            todo[:0] = [(x0, y0 + a, x1, y0 + b) for a, b in ys]
+            continue
+        a, b = ys[0]
+        y0, y1, block = y0 + a, y0 + b, block[a:b]
+        xs = words_apart(block, h)
+        if len(xs) > 1:
+            todo[:0] = [(x0 + c, y0, x0 + d, y1) for c, d in xs]
+            continue
+        c, d = xs[0]
+        rows = block.sum(axis=1)
+        if y1 - y0 > 1.7 * h:
+            lo, hi = int(0.3 * (y1 - y0)), int(0.7 * (y1 - y0))
+            cut = lo + int(np.argmin(rows[lo:hi]))
+            if rows[cut] < 0.15 * np.median(rows):
+                todo[:0] = [(x0 + c, y0, x0 + d, y0 + cut), (x0 + c, y0 + cut, x0 + d, y1)]
+                continue
+        if max(d - c, y1 - y0) >= 0.5 * h:  # not a speck left where rules crossed
+            out.append((x0 + c, y0, x0 + d, y1))
+    return out
+
+
+def tallest_run(flags: np.ndarray) -> int:
+    return max((b - a for a, b in runs(flags)), default=0)
+
+
+def words_apart(block: np.ndarray, h: float) -> list[tuple[int, int]]:
+    """Column ranges of a one-band block that belong to different lines: ink runs (gaps
+    under 0.5 ``h`` bridged) stay together while the gap between neighbours is under 2×
+    the smaller one's text height (its tallest run of inked rows) — so a large heading's
+    word gaps join, and table cells and columns part."""
+    parts = runs(block.any(axis=0), bridge=max(1, round(0.5 * h)))
+    heights = [tallest_run(block[:, a:b].any(axis=1)) for a, b in parts]
+    out, tall = [parts[0]], [heights[0]]
+    for (a, b), t in zip(parts[1:], heights[1:], strict=True):
+        if a - out[-1][1] < 2.0 * max(h, min(t, tall[-1])):
+            out[-1], tall[-1] = (out[-1][0], b), max(t, tall[-1])
+        else:
+            out.append((a, b))
+            tall.append(t)
+    return out
+
+
+def segment_page(ink: np.ndarray, max_width: float = 14.0, pad: float = 0.3) -> list[Piece]:
+    """Pieces to read, in reading order: each line of ``xy_cut`` is one segment, cut at
+    word gaps (letters closer than 0.2 line heights make a word) into pieces at most
+    ``max_width`` line heights wide, each padded by ``pad`` line heights."""
+    height, width = ink.shape
+    h_page = line_height(ink)
+    pieces: list[Piece] = []
+    for segment, (x0, y0, x1, y1) in enumerate(xy_cut(ink, h_page)):
+        h = y1 - y0
+        words = runs(ink[y0:y1, x0:x1].any(axis=0), bridge=max(1, round(0.2 * h)))
+        chunks: list[tuple[int, int]] = []
+        for a, b in words:
+            if chunks and b - chunks[-1][0] <= max_width * h:
+                chunks[-1] = (chunks[-1][0], b)
+            else:
+                chunks.append((a, b))
+        p = round(pad * h)
+        for a, b in chunks:
+            box = (max(0, x0 + a - p), max(0, y0 - p), min(width, x0 + b + p), min(height, y1 + p))
+            pieces.append(Piece(box, segment))
+    return pieces
+
+
+def join_pieces(pieces: list[Piece], lines_per_piece: list[list[Line]]) -> list[Line]:
+    """Lines read in each piece (piece coordinates) → page lines: each piece's lines moved
+    into page coordinates, then one line per segment (texts joined by a space, boxes
+    united); a piece read as nothing adds nothing."""
+    by_segment: dict[int, list[Line]] = {}
+    for piece, lines in zip(pieces, lines_per_piece, strict=True):
+        x, y = piece.box[0], piece.box[1]
+        for ln in lines:
+            x0, y0, x1, y1 = ln.bbox
+            moved = Line(ln.text, (x0 + x, y0 + y, x1 + x, y1 + y))
+            by_segment.setdefault(piece.segment, []).append(moved)
+    out = []
+    for seg in sorted(by_segment):
+        parts = sorted(by_segment[seg], key=lambda ln: ln.bbox[0])
+        text = " ".join(ln.text.strip() for ln in parts if ln.text.strip())
+        if not text:
+            continue
+        box = (
+            min(ln.bbox[0] for ln in parts),
+            min(ln.bbox[1] for ln in parts),
+            max(ln.bbox[2] for ln in parts),
+            max(ln.bbox[3] for ln in parts),
+        )
+        out.append(Line(text, box))
+    return out

@@ -1,0 +1,104 @@
+"""Cutting pages into line pieces at white space (``literate.reader.segment``)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from literate.data.pages import augment
+from literate.data.render import font, render_blocks
+from literate.reader.segment import (
+    Piece,
+    ink_mask,
+    join_pieces,
+    long_runs,
+    runs,
+    segment_page,
+    xy_cut,
+)
+from literate.reader.types import Line
+
+
+def test_runs_bridge_short_gaps():
+    flags = np.array([0, 1, 1, 0, 1, 0, 0, 0, 1, 1], dtype=bool)
+    assert runs(flags) == [(1, 3), (4, 5), (8, 10)]
+    assert runs(flags, bridge=2) == [(1, 5), (8, 10)]
+    assert runs(np.zeros(4, dtype=bool)) == []
+
+
+def test_long_runs_are_rules_not_letters():
+    mask = np.zeros((10, 200), dtype=bool)
+    mask[2, 10:150] = True  # a rule
+    mask[6, 10:30] = True  # a letter's bar
+    got = long_runs(mask, 80)
+    assert got[2, 10:150].all() and not got[6].any()
+
+
+def _boxes_match(got, want, slack):
+    return all(abs(g - w) <= slack for g, w in zip(got, want, strict=True))
+
+
+def test_xy_cut_finds_every_rendered_line_in_order():
+    page = render_blocks(
+        [("h1", "A heading of words"), ("p", "the quick brown fox jumps over it " * 8)],
+        size=22,
+        width=640,
+    )
+    lines = xy_cut(ink_mask(page.image), 22)
+    assert len(lines) == len(page.lines)
+    for got, want in zip(lines, page.lines, strict=True):
+        assert _boxes_match(got, want.bbox, 3), (got, want)
+
+
+def test_segmentation_survives_the_data_engines_augmentations():
+    page = render_blocks([("p", "reading lines through noise and blur " * 6)], size=24, width=700)
+    for seed in range(6):
+        noisy, _ = augment(page.image, random.Random(seed))
+        got = xy_cut(ink_mask(noisy), 24)
+        assert len(got) == len(page.lines), seed
+
+
+def test_table_cells_are_separate_lines_and_rules_vanish():
+    im = Image.new("RGB", (700, 200), "white")
+    d = ImageDraw.Draw(im)
+    f = font("dejavu-sans", 22)
+    for y in (10, 70, 130, 190):
+        d.line((10, y, 690, y), fill="black", width=2)
+    for x in (10, 300, 500, 690):
+        d.line((x, 10, x, 190), fill="black", width=2)
+    cells = [("Item", 30, 30), ("Qty", 320, 30), ("Price", 520, 30)]
+    cells += [("Reading glasses", 30, 90), ("2", 320, 90), ("12.50", 520, 90)]
+    cells += [("Tea", 30, 150), ("10", 320, 150), ("3.99", 520, 150)]
+    for text, x, y in cells:
+        d.text((x, y), text, font=f, fill="black")
+    got = xy_cut(ink_mask(im), 22)
+    assert len(got) == len(cells)  # row by row, a line per cell, no rule
+    for (x0, y0, _, _), (_, x, y) in zip(got, cells, strict=True):
+        assert abs(x0 - x) <= 4 and y <= y0 <= y + 12
+
+
+def test_wide_lines_are_cut_into_pieces_at_word_gaps_and_joined_back():
+    page = render_blocks(
+        [("p", "alpha beta gamma delta epsilon zeta eta theta")], size=22, width=900
+    )
+    ink = ink_mask(page.image)
+    pieces = segment_page(ink, max_width=6)
+    assert len({p.segment for p in pieces}) == 1 and len(pieces) > 2
+    for a, b in zip(pieces, pieces[1:], strict=False):
+        assert a.box[2] <= b.box[2] and not ink[:, b.box[0] - 1 : b.box[0] + 1].all()
+    read = [[Line(f"w{i}", (2, 2, p.box[2] - p.box[0] - 2, 10))] for i, p in enumerate(pieces)]
+    (line,) = join_pieces(pieces, read)
+    assert line.text == " ".join(f"w{i}" for i in range(len(pieces)))
+    assert line.bbox[0] == pieces[0].box[0] + 2 and line.bbox[2] == pieces[-1].box[2] - 2
+
+
+def test_join_pieces_keeps_segments_apart_and_drops_empty_reads():
+    pieces = [Piece((0, 0, 50, 20), 0), Piece((50, 0, 90, 20), 0), Piece((0, 30, 60, 50), 1)]
+    read = [[Line("one", (1, 1, 40, 15))], [], [Line("  ", (1, 1, 5, 5))]]
+    assert join_pieces(pieces, read) == [Line("one", (1, 1, 40, 15))]
+
+
+def test_a_blank_page_has_nothing_to_read():
+    assert segment_page(ink_mask(Image.new("RGB", (300, 200), (250, 250, 250)))) == []
