@@ -84,3 +84,15 @@ def test_random_strings_are_deterministic_printable_words():
     for d in docs:
         words = d.text.split()
         assert len(words) == 50 and all(1 <= len(w) <= 12 and w.isprintable() for w in words)
+
+
+def test_corpora_joined_by_plus_keep_each_documents_split():
+    from literate.data.splits import split_documents
+
+    joined = load_corpus("readmes+random")
+    assert len(joined) == len(readmes()) + len(load_corpus("random"))
+    test_ids = {d.id for d in split_documents(joined)["test"]}
+    for name in ("readmes", "random"):
+        assert {d.id for d in split_documents(load_corpus(name))["test"]} <= test_ids
+    with pytest.raises(UnknownCorpusError, match="unknown corpus 'nope'"):
+        load_corpus("random+nope")

@@ -189,7 +189,7 @@ def train_reader_cmd(
     data: str = typer.Option("snippets", help="snippets (rendered on the fly) or a folder."),
     level: str = typer.Option("snippet", help="word, line, snippet, strip or mix (all four)."),
     pages: str | None = typer.Option(None, help="Strips: data-engine pages to mix in."),
-    text: str = typer.Option("shakespeare", help="Snippets: corpus to cut them from, or random."),
+    text: str = typer.Option("shakespeare", help="Snippets: corpus, random, or a+b."),
     task: str = typer.Option("ocr", help="ocr, md or mixed."),
     method: str = typer.Option("full", help="full, lora or plora."),
     rank: int = typer.Option(8, min=1, help="LoRA rank."),

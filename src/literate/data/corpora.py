@@ -222,7 +222,10 @@ def random_strings(n_docs: int = 200, words: int = 400, seed: int = 0) -> list[D
 
 
 def load_corpus(name: str) -> list[Document]:
-    """A built-in corpus by name, or the user's file or folder."""
+    """A built-in corpus by name, the user's file or folder, or several joined by ``+``
+    (``shakespeare+readmes``; documents split by their ids, so each keeps its split)."""
+    if "+" in name and not Path(name).expanduser().exists():
+        return [d for part in name.split("+") for d in load_corpus(part)]
     if name == "shakespeare":
         return shakespeare()
     if name == "readmes":
