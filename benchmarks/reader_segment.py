@@ -1,0 +1,79 @@
+"""How well ``--tiling lines`` finds the lines of the held-out pages, before any model reads
+them: the X–Y cut's line boxes against the PDF text layer's, per source kind (line F1 at
+IoU ≥ 0.5 and mean IoU of the matches, as `eval reader` scores a reader's lines), and the
+pieces a reader is handed.
+
+    python benchmarks/reader_segment.py [--pages DIR] [--n 100]
+
+DIR defaults to the pages `literate bench reader` writes (rendered there if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import write_json  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pages", default="runs/bench-reader/held-out-pages")
+    ap.add_argument("--n", type=int, default=100)
+    ap.add_argument("--piece-width", type=float, default=14.0)
+    ap.add_argument("--json", default="benchmarks/results/reader_segment.json")
+    a = ap.parse_args()
+
+    from PIL import Image
+
+    from literate.data.pages import write_dataset
+    from literate.reader.metrics import f1, match_lines
+    from literate.reader.segment import ink_mask, line_height, segment_page, xy_cut
+    from literate.reader.types import Line, lines_from_json
+
+    folder = Path(a.pages)
+    write_dataset(folder, a.n, 0, "test", 150, False, workers=2)  # as bench reader; resumes
+    sums: dict[str, dict] = defaultdict(lambda: defaultdict(float))
+    for png in sorted(folder.glob("*.png"))[: a.n]:
+        truth = json.loads(png.with_suffix(".json").read_text())
+        source = truth["source"].split(":")
+        kind = source[1] if source[0] == "generated" else source[0]
+        true = lines_from_json(truth["pages"][0])
+        ink = ink_mask(Image.open(png))
+        found = [Line("", box) for box in xy_cut(ink, line_height(ink))]
+        matched = match_lines(found, true)
+        for s in (sums[kind], sums["all"]):
+            s["pages"] += 1
+            s["text_layer_lines"] += len(true)
+            s["lines_found"] += len(found)
+            s["matched"] += len(matched)
+            s["iou_sum"] += sum(matched)
+            s["pieces"] += len(segment_page(ink, max_width=a.piece_width))
+    rows = []
+    for kind, s in sorted(sums.items(), key=lambda kv: (kv[0] == "all", kv[0])):
+        p = s["matched"] / max(1, s["lines_found"])
+        r = s["matched"] / max(1, s["text_layer_lines"])
+        rows.append(
+            {
+                "kind": kind,
+                "pages": int(s["pages"]),
+                "text_layer_lines": int(s["text_layer_lines"]),
+                "lines_found": int(s["lines_found"]),
+                "line_f1_iou50": round(f1(p, r), 4),
+                "mean_iou": round(s["iou_sum"] / max(1, s["matched"]), 4),
+                "pieces": int(s["pieces"]),
+            }
+        )
+    write_json(a.json, {"pages": str(folder), "piece_width": a.piece_width, "rows": rows})
+    cols = list(rows[0])
+    print("| " + " | ".join(cols) + " |")
+    for row in rows:
+        print("| " + " | ".join(str(row[c]) for c in cols) + " |")
+
+
+if __name__ == "__main__":
+    main()
