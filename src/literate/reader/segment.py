@@ -122,14 +122,14 @@ def tallest_run(flags: np.ndarray) -> int:
 
 def words_apart(block: np.ndarray, h: float) -> list[tuple[int, int]]:
     """Column ranges of a one-band block that belong to different lines: ink runs (gaps
-    under 0.5 ``h`` bridged) stay together while the gap between neighbours is under 2×
+    under 0.5 ``h`` bridged) stay together while the gap between neighbours is under 1.5×
     the smaller one's text height (its tallest run of inked rows) — so a large heading's
     word gaps join, and table cells and columns part."""
     parts = runs(block.any(axis=0), bridge=max(1, round(0.5 * h)))
     heights = [tallest_run(block[:, a:b].any(axis=1)) for a, b in parts]
     out, tall = [parts[0]], [heights[0]]
     for (a, b), t in zip(parts[1:], heights[1:], strict=True):
-        if a - out[-1][1] < 2.0 * max(h, min(t, tall[-1])):
+        if a - out[-1][1] < 1.5 * max(h, min(t, tall[-1])):
             out[-1], tall[-1] = (out[-1][0], b), max(t, tall[-1])
         else:
             out.append((a, b))
