@@ -1,7 +1,7 @@
 """How well ``--tiling lines`` finds the lines of the held-out pages, before any model reads
 them: the X–Y cut's line boxes against the PDF text layer's, per source kind (line F1 at
-IoU ≥ 0.5 and mean IoU of the matches, as `eval reader` scores a reader's lines), and the
-pieces a reader is handed.
+IoU ≥ 0.5 and mean IoU of the matches, as `eval reader` scores a reader's lines), whether
+consecutive text-layer lines come out in the same order, and the pieces a reader is handed.
 
     python benchmarks/reader_segment.py [--pages DIR] [--n 100]
 
@@ -18,6 +18,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import write_json  # noqa: E402
+
+
+def in_order(found: list, true: list) -> tuple[int, int]:
+    """Reading order: of the text layer's consecutive line pairs that both matched a found
+    line (IoU ≥ 0.5, greedy from the highest), how many come out in the same order."""
+    from literate.reader.metrics import iou
+
+    pairs = sorted(
+        ((iou(f.bbox, t.bbox), i, j) for i, f in enumerate(found) for j, t in enumerate(true)),
+        reverse=True,
+    )
+    at: dict[int, int] = {}
+    used = set()
+    for v, i, j in pairs:
+        if v >= 0.5 and i not in used and j not in at:
+            used.add(i)
+            at[j] = i
+    both = [(at[j], at[j + 1]) for j in range(len(true) - 1) if j in at and j + 1 in at]
+    return sum(a < b for a, b in both), len(both)
 
 
 def main() -> None:
@@ -46,6 +65,7 @@ def main() -> None:
         ink = ink_mask(Image.open(png))
         found = [Line("", box) for box in xy_cut(ink, line_height(ink))]
         matched = match_lines(found, true)
+        ordered, pairs = in_order(found, true)
         for s in (sums[kind], sums["all"]):
             s["pages"] += 1
             s["text_layer_lines"] += len(true)
@@ -53,6 +73,8 @@ def main() -> None:
             s["matched"] += len(matched)
             s["iou_sum"] += sum(matched)
             s["pieces"] += len(segment_page(ink, max_width=a.piece_width))
+            s["ordered"] += ordered
+            s["pairs"] += pairs
     rows = []
     for kind, s in sorted(sums.items(), key=lambda kv: (kv[0] == "all", kv[0])):
         p = s["matched"] / max(1, s["lines_found"])
@@ -65,6 +87,7 @@ def main() -> None:
                 "lines_found": int(s["lines_found"]),
                 "line_f1_iou50": round(f1(p, r), 4),
                 "mean_iou": round(s["iou_sum"] / max(1, s["matched"]), 4),
+                "in_order": round(s["ordered"] / max(1, s["pairs"]), 4),
                 "pieces": int(s["pieces"]),
             }
         )

@@ -102,3 +102,18 @@ def test_join_pieces_keeps_segments_apart_and_drops_empty_reads():
 
 def test_a_blank_page_has_nothing_to_read():
     assert segment_page(ink_mask(Image.new("RGB", (300, 200), (250, 250, 250)))) == []
+
+
+def test_columns_whose_lines_do_not_line_up_are_read_one_after_the_other():
+    im = Image.new("RGB", (900, 300), "white")
+    d = ImageDraw.Draw(im)
+    big, small = font("dejavu-sans", 40), font("dejavu-sans", 20)
+    d.text((20, 40), "Heading", font=big, fill="black")  # left: a heading, then two lines
+    d.text((20, 130), "left one two three", font=small, fill="black")
+    d.text((20, 165), "left four five six", font=small, fill="black")
+    for i, y in enumerate((20, 52, 84, 116)):  # right: four lines on another baseline grid
+        d.text((520, y), f"right line {i}", font=small, fill="black")
+    got = xy_cut(ink_mask(im), 22)
+    assert [x0 < 450 for x0, *_ in got] == [True] * 3 + [False] * 4
+    tops = [y0 for _, y0, *_ in got]
+    assert tops[:3] == sorted(tops[:3]) and tops[3:] == sorted(tops[3:])

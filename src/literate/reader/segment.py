@@ -82,9 +82,10 @@ def line_height(ink: np.ndarray) -> float:
 
 def xy_cut(ink: np.ndarray, h: float) -> list[tuple[int, int, int, int]]:
     """Recursive X–Y cut into text lines ``(x0, y0, x1, y1)``, in reading order: a block
-    is cut at its blank rows first (so table rows and key–value pairs stay in order), else
-    at column gaps wider than its words' (``words_apart``: columns, cells), else it is one
-    line — or two touching lines, cut at a row far emptier than the rest."""
+    is cut into text columns at a ``gutter``, else at its blank rows (so table rows and
+    key–value pairs stay in order), else at column gaps wider than its words'
+    (``words_apart``: columns, cells), else it is one line — or two touching lines, cut at
+    a row far emptier than the rest."""
     out: list[tuple[int, int, int, int]] = []
     todo = [(0, 0, ink.shape[1], ink.shape[0])]
     while todo:
@@ -95,7 +96,11 @@ def xy_cut(ink: np.ndarray, h: float) -> list[tuple[int, int, int, int]]:
         if not ys:
             continue
         if len(ys) > 1:
-            todo[:0] = [(x0, y0 + a, x1, y0 + b) for a, b in ys]
+            cut = gutter(block, h)
+            if cut is not None:  # columns whose lines do not line up: one column at a time
+                todo[:0] = [(x0, y0, x0 + cut[0], y1), (x0 + cut[1], y0, x1, y1)]
+            else:
+                todo[:0] = [(x0, y0 + a, x1, y0 + b) for a, b in ys]
             continue
         a, b = ys[0]
         y0, y1, block = y0 + a, y0 + b, block[a:b]
@@ -114,6 +119,23 @@ def xy_cut(ink: np.ndarray, h: float) -> list[tuple[int, int, int, int]]:
         if max(d - c, y1 - y0) >= 0.5 * h:  # not a speck left where rules crossed
             out.append((x0 + c, y0, x0 + d, y1))
     return out
+
+
+def gutter(block: np.ndarray, h: float) -> tuple[int, int] | None:
+    """The widest blank column gap (≥ 2 ``h``) across a block of several lines, if the lines
+    on its two sides do not share rows — text columns, read one after the other; where
+    most lines line up across it (tables, key–value pages, two columns on one baseline
+    grid) rows are read in turn instead."""
+    gaps = [(a, b) for a, b in runs(~block.any(axis=0)) if a > 0 and b < block.shape[1]]
+    gaps = [(a, b) for a, b in gaps if b - a >= 2 * h]
+    if not gaps:
+        return None
+    a, b = max(gaps, key=lambda g: g[1] - g[0])
+    left = [t for t, _ in runs(block[:, :a].sum(axis=1) >= 2)]
+    right = [t for t, _ in runs(block[:, b:].sum(axis=1) >= 2)]
+    fewer, more = sorted((left, right), key=len)
+    shared = sum(any(abs(t - u) <= 0.3 * h for u in more) for t in fewer)
+    return (a, b) if shared < 0.8 * len(fewer) else None
 
 
 def tallest_run(flags: np.ndarray) -> int:
