@@ -91,6 +91,10 @@ def test_wide_lines_are_cut_into_pieces_at_word_gaps_and_joined_back():
     read = [[Line(f"w{i}", (2, 2, p.box[2] - p.box[0] - 2, 10))] for i, p in enumerate(pieces)]
     (line,) = join_pieces(pieces, read)
     assert line.text == " ".join(f"w{i}" for i in range(len(pieces)))
+    x0, y0, _, y1 = pieces[0].ink
+    assert line.bbox == (x0, y0, pieces[-1].ink[2], y1)  # the ink the cut found
+    bare = [Piece(p.box, p.segment) for p in pieces]  # without ink: the reader's boxes
+    (line,) = join_pieces(bare, read)
     assert line.bbox[0] == pieces[0].box[0] + 2 and line.bbox[2] == pieces[-1].box[2] - 2
 
 

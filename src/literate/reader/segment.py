@@ -26,6 +26,7 @@ from literate.reader.types import Line
 class Piece:
     box: tuple[int, int, int, int]  # crop (x0, y0, x1, y1) in page pixels, padded
     segment: int  # pieces of one segment are joined into one line after reading
+    ink: tuple[int, int, int, int] | None = None  # the piece's ink, unpadded
 
 
 def ink_mask(image: Image.Image, rule: int = 80) -> np.ndarray:
@@ -178,21 +179,23 @@ def segment_page(ink: np.ndarray, max_width: float = 14.0, pad: float = 0.3) -> 
         p = round(pad * h)
         for a, b in chunks:
             box = (max(0, x0 + a - p), max(0, y0 - p), min(width, x0 + b + p), min(height, y1 + p))
-            pieces.append(Piece(box, segment))
+            pieces.append(Piece(box, segment, (x0 + a, y0, x0 + b, y1)))
     return pieces
 
 
 def join_pieces(pieces: list[Piece], lines_per_piece: list[list[Line]]) -> list[Line]:
-    """Lines read in each piece (piece coordinates) → page lines: each piece's lines moved
-    into page coordinates, then one line per segment (texts joined by a space, boxes
-    united); a piece read as nothing adds nothing."""
+    """Lines read in each piece (piece coordinates) → page lines: one line per segment, its
+    texts joined by a space; a piece read as nothing adds nothing. The box is the ink the
+    cut found in the pieces that were read — exact, where a small reader's boxes are only
+    near — or, for pieces without ink boxes, the reader's boxes moved into page
+    coordinates and united."""
     by_segment: dict[int, list[Line]] = {}
     for piece, lines in zip(pieces, lines_per_piece, strict=True):
         x, y = piece.box[0], piece.box[1]
         for ln in lines:
             x0, y0, x1, y1 = ln.bbox
-            moved = Line(ln.text, (x0 + x, y0 + y, x1 + x, y1 + y))
-            by_segment.setdefault(piece.segment, []).append(moved)
+            box = piece.ink if piece.ink and ln.text.strip() else (x0 + x, y0 + y, x1 + x, y1 + y)
+            by_segment.setdefault(piece.segment, []).append(Line(ln.text, box))
     out = []
     for seg in sorted(by_segment):
         parts = sorted(by_segment[seg], key=lambda ln: ln.bbox[0])
