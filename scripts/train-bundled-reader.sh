@@ -1,44 +1,49 @@
 #!/usr/bin/env bash
 # Reproduces checkpoints/reader-small: a from-scratch Kosmos-2.5-architecture reader trained
-# on this CPU: one-word snippets first (the image gap opens within 250 steps), then page
-# strips, the task the reader does (benchmarks/reader_curriculum.py measured that a longer
-# words → lines → snippets curriculum did not learn faster than the target task). Every stage
-# resumes from its last checkpoint, so the script can be stopped and run again; a finished
-# stage is skipped. Do not run it while the test suite runs (they share the cores).
+# on this CPU, which reads pages as line pieces cut at white space (`--tiling lines`):
+#   1. one-word random strings at 32 patches (glyphs ≈ 1 patch wide), with the positional
+#      start, the glyph loss and guided attention (README "Glyphs first"): the image signal
+#      opens and the model learns to spell what it sees, not a language prior;
+#   2. short lines of 2–6 Shakespeare words at 128 patches (the same glyph scale), the
+#      pieces the page tiling hands it;
+#   3. the same lines cut from Shakespeare, package READMEs and random strings (code,
+#      numbers and punctuation, as on the pages).
+# Every stage resumes from its last checkpoint, so the script can be stopped and run again;
+# a finished stage is skipped. Do not run it while the test suite runs (they share the cores).
 #   bash scripts/train-bundled-reader.sh [RUNS_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-runs/reader-small}
 LIT=${LITERATE:-.venv/bin/literate}
-COMMON=(--threads "${THREADS:-2}" --task ocr --eval-steps 250 --save-steps 250)
+COMMON=(--threads "${THREADS:-2}" --task ocr --glyph-loss 1 --guided-attention 1
+        --visual-lr-scale 1 --warmup-steps 100 --eval-steps 250 --save-steps 250)
 
-PAGES=${PAGES:-runs/pages-train}
-
-stage() {  # name base level patches batch lr steps [extra options]
+stage() {  # name base level text patches batch lr steps samples [extra options]
   local out="$RUNS/$1"
-  if [ -f "$out/train_summary.json" ] && grep -q "\"global_step\": $7," "$out/train_summary.json"; then
+  if [ -f "$out/train_summary.json" ] && grep -q "\"global_step\": $8," "$out/train_summary.json"; then
     echo "stage $1: done"; return
   fi
-  echo "stage $1: $3 level, $4 patches, batch $5, lr $6, $7 steps"
-  "$LIT" train reader --out "$out" --base "$2" --level "$3" --max-patches "$4" \
-    --batch-size "$5" --lr "$6" --max-steps "$7" --warmup-steps 100 \
-    --train-samples 40000 "${COMMON[@]}" --resume "${@:8}"
+  echo "stage $1: $3 level ($4), $5 patches, batch $6, lr $7, $8 steps"
+  "$LIT" train reader --out "$out" --base "$2" --level "$3" --text "$4" --max-patches "$5" \
+    --batch-size "$6" --lr "$7" --max-steps "$8" --train-samples "$9" "${COMMON[@]}" \
+    --resume "${@:10}"
 }
 
-stage 1-words  scratch:small       word    128 16 1e-3 1500
-# data-engine pages (tables, lists, forms, receipts, two columns) for half of the strips
-"$LIT" data render --out "$PAGES" --n 300 --split train --dpi 150 --workers 1
-stage 2-strips "$RUNS/1-words"     strip   256  8 5e-4 "${STRIP_STEPS:-2500}" --pages "$PAGES"
+stage 1-words scratch:small  word random      32  16 1e-3 "${WORD_STEPS:-7000}" 120000 --init positional
+stage 2-lines "$RUNS/1-words" line shakespeare 128 16 5e-4 "${LINE_STEPS:-5000}" 100000
+stage 3-mixed "$RUNS/2-lines" line shakespeare+readmes+random 128 16 3e-4 "${MIX_STEPS:-2500}" 60000
 
 DEST=checkpoints/reader-small
 mkdir -p "$DEST"
 for f in config.json generation_config.json model.safetensors processor_config.json \
          tokenizer.json tokenizer_config.json train_summary.json; do
-  cp "$RUNS/2-strips/$f" "$DEST/"
+  cp "$RUNS/3-mixed/$f" "$DEST/"
 done
-cp "$RUNS/1-words/train_summary.json" "$DEST/train_summary_words.json"  # the record of both stages
+for s in 1-words 2-lines; do  # the record of every stage
+  cp "$RUNS/$s/train_summary.json" "$DEST/train_summary_$s.json"
+done
 cat > "$DEST/literate_reader.json" <<JSON
-{"strips": true, "strip_scale": 0.8, "strip_overlap": 0.5, "max_patches": 256, "batch_size": 8,
- "max_new_tokens": 512}
+{"tiling": "lines", "piece_width": 14.0, "max_patches": 128, "batch_size": 16,
+ "max_new_tokens": 128}
 JSON
 echo "bundled reader in $DEST"

@@ -41,7 +41,10 @@ def test_demo_runs(capsys):
     assert "against its ground truth" in out and "what else literate offers" in out
 
 
-def test_bundled_reader_is_small_loads_and_reads_in_strips():
+def test_bundled_reader_is_small_loads_and_reads_line_pieces():
+    from PIL import Image
+
+    from literate.demo import SAMPLE_DIR
     from literate.paths import resolve_reader
     from literate.reader import Reader
 
@@ -50,8 +53,11 @@ def test_bundled_reader_is_small_loads_and_reads_in_strips():
     for name in ("processor_config.json", "tokenizer.json", "train_summary.json"):
         assert (path / name).is_file(), name
     reader = Reader.from_pretrained("bundled", max_new_tokens=32)
-    assert reader.engine.tiling == "strips" and reader.engine.max_patches == 256
-    from PIL import Image
-
-    page = reader.read_images([Image.new("RGB", (600, 900), "white")], "both")[0]
-    assert (page.width, page.height) == (600, 900)
+    assert reader.engine.tiling == "lines" and reader.engine.max_patches == 128
+    blank = reader.read_images([Image.new("RGB", (600, 900), "white")], "both")[0]
+    assert (blank.width, blank.height, blank.lines) == (600, 900, [])
+    sample = Image.open(SAMPLE_DIR / "page.png").convert("RGB")
+    page = reader.read_images([sample.crop((0, 0, sample.width, sample.height // 4))], "ocr")[0]
+    assert page.lines and all(
+        0 <= ln.bbox[0] < ln.bbox[2] <= sample.width and ln.text.strip() for ln in page.lines
+    )
