@@ -20,22 +20,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import write_json  # noqa: E402
 
 
-def in_order(found: list, true: list) -> tuple[int, int]:
+def in_order(matched: list[tuple[float, int, int]], n_true: int) -> tuple[int, int]:
     """Reading order: of the text layer's consecutive line pairs that both matched a found
-    line (IoU ≥ 0.5, greedy from the highest), how many come out in the same order."""
-    from literate.reader.metrics import iou
-
-    pairs = sorted(
-        ((iou(f.bbox, t.bbox), i, j) for i, f in enumerate(found) for j, t in enumerate(true)),
-        reverse=True,
-    )
-    at: dict[int, int] = {}
-    used = set()
-    for v, i, j in pairs:
-        if v >= 0.5 and i not in used and j not in at:
-            used.add(i)
-            at[j] = i
-    both = [(at[j], at[j + 1]) for j in range(len(true) - 1) if j in at and j + 1 in at]
+    line (``match_pairs``), how many come out in the same order."""
+    at = {j: i for _, i, j in matched}
+    both = [(at[j], at[j + 1]) for j in range(n_true - 1) if j in at and j + 1 in at]
     return sum(a < b for a, b in both), len(both)
 
 
@@ -50,7 +39,7 @@ def main() -> None:
     from PIL import Image
 
     from literate.data.pages import write_dataset
-    from literate.reader.metrics import f1, match_lines
+    from literate.reader.metrics import f1, match_pairs
     from literate.reader.segment import ink_mask, line_height, segment_page, xy_cut
     from literate.reader.types import Line, lines_from_json
 
@@ -64,8 +53,9 @@ def main() -> None:
         true = lines_from_json(truth["pages"][0])
         ink = ink_mask(Image.open(png))
         found = [Line("", box) for box in xy_cut(ink, line_height(ink))]
-        matched = match_lines(found, true)
-        ordered, pairs = in_order(found, true)
+        pairs_found = match_pairs(found, true)
+        matched = [v for v, _, _ in pairs_found]
+        ordered, pairs = in_order(pairs_found, len(true))
         for s in (sums[kind], sums["all"]):
             s["pages"] += 1
             s["text_layer_lines"] += len(true)

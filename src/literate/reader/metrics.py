@@ -51,8 +51,11 @@ def word_counts(lines: list[Line]) -> Counter:
     return Counter(w for line in lines for w in line.text.split())
 
 
-def match_lines(pred: list[Line], true: list[Line], threshold: float = 0.5) -> list[float]:
-    """IoUs of a one-to-one matching, greedy from the highest IoU, keeping IoU ≥ threshold."""
+def match_pairs(
+    pred: list[Line], true: list[Line], threshold: float = 0.5
+) -> list[tuple[float, int, int]]:
+    """A one-to-one matching ``(IoU, pred index, true index)``, greedy from the highest IoU,
+    keeping IoU ≥ threshold."""
     pairs = sorted(
         ((iou(p.bbox, t.bbox), i, j) for i, p in enumerate(pred) for j, t in enumerate(true)),
         reverse=True,
@@ -64,8 +67,13 @@ def match_lines(pred: list[Line], true: list[Line], threshold: float = 0.5) -> l
         if i not in used_p and j not in used_t:
             used_p.add(i)
             used_t.add(j)
-            matched.append(v)
+            matched.append((v, i, j))
     return matched
+
+
+def match_lines(pred: list[Line], true: list[Line], threshold: float = 0.5) -> list[float]:
+    """IoUs of ``match_pairs``."""
+    return [v for v, _, _ in match_pairs(pred, true, threshold)]
 
 
 def _ratio(hit: float, total: int, empty_both: bool) -> float:

@@ -3,11 +3,10 @@
 A small reader reads a short line well long before it reads a page: its resampler has few
 latents and its glyphs must stay about one patch wide. ``tiling="lines"`` therefore cuts
 the page where it is blank — classical layout analysis, as Tesseract does before it
-recognises — and the model reads each piece: rows of ink become *bands* (one text line
-each; a band much taller than the others is split at its emptiest row), a band is cut at
-wide gaps (columns, table cells) into *segments*, and a segment wider than the model's
-training lines is cut at word gaps into *pieces*. The pieces of one segment are joined back
-into one line after reading, so the output has the page's lines, not our cuts.
+recognises — and the model reads each piece: a recursive X–Y cut (``xy_cut``) finds the
+page's lines in reading order (text columns, then rows, then cells), and a line wider than
+the model's training lines is cut at word gaps into *pieces*. The pieces of one line are
+joined back after reading, so the output has the page's lines, not our cuts.
 
 Pure functions on a boolean ink mask; ``ink_mask`` makes it (Otsu's threshold).
 """
@@ -54,10 +53,12 @@ def long_runs(mask: np.ndarray, length: int) -> np.ndarray:
     d = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
     rows, starts = np.nonzero(d == 1)
     _, ends = np.nonzero(d == -1)  # both row-major, so the k-th start pairs the k-th end
+    long = ends - starts >= length  # few: loop over those only
     out = np.zeros_like(mask, dtype=bool)
-    for r, a, b in zip(rows.tolist(), starts.tolist(), ends.tolist(), strict=True):
-        if b - a >= length:
-            out[r, a:b] = True
+    for r, a, b in zip(
+        rows[long].tolist(), starts[long].tolist(), ends[long].tolist(), strict=True
+    ):
+        out[r, a:b] = True
     return out
 
 
