@@ -105,13 +105,12 @@ def xy_cut(ink: np.ndarray, h: float) -> list[tuple[int, int, int, int]]:
                 todo[:0] = [(x0, y0 + a, x1, y0 + b) for a, b in ys]
             continue
         a, b = ys[0]
-        y0, y1, block = y0 + a, y0 + b, block[a:b]
+        y0, y1, block, rows = y0 + a, y0 + b, block[a:b], rows[a:b]
         xs = words_apart(block, h)
         if len(xs) > 1:
             todo[:0] = [(x0 + c, y0, x0 + d, y1) for c, d in xs]
             continue
         c, d = xs[0]
-        rows = block.sum(axis=1)
         if y1 - y0 > 1.7 * h:
             lo, hi = int(0.3 * (y1 - y0)), int(0.7 * (y1 - y0))
             cut = lo + int(np.argmin(rows[lo:hi]))
@@ -195,14 +194,14 @@ def join_pieces(pieces: list[Piece], lines_per_piece: list[list[Line]]) -> list[
         x, y = piece.box[0], piece.box[1]
         for ln in lines:
             x0, y0, x1, y1 = ln.bbox
-            box = piece.ink if piece.ink and ln.text.strip() else (x0 + x, y0 + y, x1 + x, y1 + y)
+            box = piece.ink or (x0 + x, y0 + y, x1 + x, y1 + y)
             by_segment.setdefault(piece.segment, []).append(Line(ln.text, box))
     out = []
     for seg in sorted(by_segment):
-        parts = sorted(by_segment[seg], key=lambda ln: ln.bbox[0])
-        text = " ".join(ln.text.strip() for ln in parts if ln.text.strip())
-        if not text:
+        parts = [ln for ln in by_segment[seg] if ln.text.strip()]  # pieces in reading order
+        if not parts:
             continue
+        text = " ".join(ln.text.strip() for ln in parts)
         box = (
             min(ln.bbox[0] for ln in parts),
             min(ln.bbox[1] for ln in parts),
