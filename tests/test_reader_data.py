@@ -1,4 +1,4 @@
-"""Training datasets of the reader: the mixture a strip stage uses to keep reading words."""
+"""Training datasets of the reader: the mixtures of a stage and the line pieces of pages."""
 
 import pytest
 
@@ -45,3 +45,56 @@ def test_mix_level_draws_words_lines_snippets_and_strips():
     assert isinstance(train, MixtureDataset) and len(train.parts) == len(MIX) and len(val) == 4
     rows = {len(train[i]["lines"]) for i in range(40)}
     assert 1 in rows and max(rows) > 1  # one-word/one-line items and multi-line strips
+
+
+def test_piece_lines_keep_words_mostly_inside_grouped_by_line_in_piece_coordinates():
+    from literate.reader.data import piece_lines
+
+    words = [
+        ("left", (10, 10, 50, 30), 0),
+        ("half", (90, 10, 130, 30), 0),  # 10 of 40 px inside: a neighbouring piece's
+        ("next", (20, 40, 60, 60), 1),
+        ("line", (65, 40, 99, 60), 1),
+        ("far", (300, 10, 340, 30), 0),
+    ]
+    lines = piece_lines(words, (5, 5, 100, 70))
+    assert [ln.text for ln in lines] == ["left", "next line"]
+    assert lines[0].bbox == (5, 5, 45, 25) and lines[1].bbox == (15, 35, 94, 55)
+    assert piece_lines(words, (400, 0, 500, 50)) == []
+
+
+def test_piece_dataset_cuts_pages_as_the_engine_does_and_keeps_their_words(tmp_path):
+    from literate.data.pages import write_dataset
+    from literate.reader.data import PieceDataset, piece_lines
+    from literate.reader.segment import ink_mask, segment_page
+    from literate.reader.train import ReaderTrainConfig, datasets
+
+    write_dataset(tmp_path, 2, seed=3, split="train", augmentations=False, workers=1)
+    ds = PieceDataset(tmp_path, n=60, seed=1)
+    items = [ds[i] for i in range(60)]
+    again = PieceDataset(tmp_path, n=60, seed=1)
+    assert [it["lines"] for it in items] == [again[i]["lines"] for i in range(60)]
+    for it in items:
+        w, h = it["image"].size
+        for ln in it["lines"]:
+            x0, y0, x1, y1 = ln.bbox
+            assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h and ln.text.strip()
+    # every word of a page falls in some piece the engine would read
+    image, pieces, words = ds.cut(0)
+    assert [p.box for p in pieces] == [p.box for p in segment_page(ink_mask(image))]
+    read = [w for p in pieces for ln in piece_lines(words, p.box) for w in ln.text.split()]
+    assert len(read) >= 0.95 * len(words)
+    cfg = ReaderTrainConfig(
+        out="unused", level="piece", pages=str(tmp_path), train_samples=20, eval_samples=4
+    )
+    cfg.validate()
+    train, val = datasets(cfg, max_patches=128)
+    assert any(isinstance(p, PieceDataset) for p in train.parts) and len(val) == 4
+
+
+def test_piece_level_needs_pages():
+    from literate.errors import BadValueError
+    from literate.reader.train import ReaderTrainConfig
+
+    with pytest.raises(BadValueError, match="--pages"):
+        ReaderTrainConfig(out="unused", level="piece").validate()

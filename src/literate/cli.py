@@ -187,8 +187,14 @@ def train_reader_cmd(
     out: Path = typer.Option(..., help="Run folder: final model + processor, checkpoints."),
     base: str = typer.Option("scratch:tiny", help="scratch:tiny|small, a folder or a hub id."),
     data: str = typer.Option("snippets", help="snippets (rendered on the fly) or a folder."),
-    level: str = typer.Option("snippet", help="word, line, snippet, strip or mix (all four)."),
-    pages: str | None = typer.Option(None, help="Strips: data-engine pages to mix in."),
+    level: str = typer.Option(
+        "snippet",
+        help="word, line, snippet, strip, mix (all four) or piece (line pieces of --pages "
+        "pages, cut as --tiling lines cuts them, half and half with lines).",
+    ),
+    pages: str | None = typer.Option(
+        None, help="Strips: data-engine pages to mix in; piece: the pages to cut."
+    ),
     text: str = typer.Option("shakespeare", help="Snippets: corpus, random, or a+b."),
     task: str = typer.Option("ocr", help="ocr, md or mixed."),
     method: str = typer.Option("full", help="full, lora or plora."),

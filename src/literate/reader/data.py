@@ -17,13 +17,17 @@ from literate.data.render import render_blocks, render_snippet, sample_blocks, t
 from literate.errors import InputNotFoundError
 from literate.reader.documents import load_document
 from literate.reader.strips import lines_inside, strip_height_for
-from literate.reader.types import lines_from_json
+from literate.reader.types import Line, lines_from_json
 
 LEVELS = {"word": (1, 1, 1, 1), "line": (1, 1, 2, 6), "snippet": (1, 4, 2, 8)}  # rows, words
 # --level mix: a strip stage that keeps drawing words, lines and snippets, meant to keep it
 # from unlearning single words (benchmarks/reader_word_reading.py measured a strips-only
 # stage take one-word F1 from 0.075 to 0.005); the mix itself is not measured yet
 MIX = {"word": 0.2, "line": 0.2, "snippet": 0.2, "strip": 0.4}
+# --level piece: half pieces of data-engine pages (what `--tiling lines` hands the model, with
+# the pages' fonts, sizes, tables and augmentations), half rendered lines, whose corpora hold
+# far more text than a few hundred pages
+PIECE_MIX = {"piece": 0.5, "line": 0.5}
 
 
 class SeededDataset(Dataset):
@@ -178,3 +182,69 @@ class PageFolderDataset(Dataset):
             "lines": lines_from_json(page),
             "markdown": md.read_text().strip() if md.is_file() else page.get("markdown", ""),
         }
+
+
+class PieceDataset(SeededDataset):
+    """Line pieces of data-engine pages, cut exactly as ``--tiling lines`` cuts a page
+    (``literate.reader.segment``), so the model trains on the images it will be handed. The
+    truth is the page's own words (from its text layer) lying mostly (≥ half their box)
+    inside the piece, one line per page line they come from, boxes in piece coordinates.
+    A page is cut once per process and kept."""
+
+    def __init__(self, folder: str | Path, n: int, seed: int = 0, max_width: float = 14.0):
+        self.pages = PageFolderDataset(folder).items
+        self.n, self.seed, self.max_width = n, seed, max_width
+        self._cut: dict[int, tuple] = {}
+
+    def cut(self, j: int) -> tuple:
+        """(image, pieces, words) of page ``j``; a word is (text, box, line index)."""
+        if j not in self._cut:
+            import json
+
+            from literate.reader.segment import ink_mask, segment_page
+
+            path = self.pages[j]
+            payload = json.loads(path.with_suffix(".json").read_text())
+            page = (payload.get("pages") or [payload])[0]
+            image = load_document(path).pages[0]
+            words = [
+                (w["text"], tuple(int(v) for v in w["bbox"]), k)
+                for k, line in enumerate(page.get("lines", []))
+                for w in line.get("words") or [{"text": line["text"], "bbox": line["bbox"]}]
+            ]
+            self._cut[j] = (image, segment_page(ink_mask(image), self.max_width), words)
+        return self._cut[j]
+
+    def __getitem__(self, i: int) -> dict:
+        rng = self.rng(i, "piece")
+        image, pieces, words = self.cut(rng.randrange(len(self.pages)))
+        while not pieces:  # a page the cut finds no ink on
+            image, pieces, words = self.cut(rng.randrange(len(self.pages)))
+        piece = rng.choice(pieces)
+        lines = piece_lines(words, piece.box)
+        return {
+            "image": image.crop(piece.box),
+            "lines": lines,
+            "markdown": " ".join(ln.text for ln in lines),
+            "glyphs": None,
+        }
+
+
+def piece_lines(words: list[tuple[str, tuple, int]], box: tuple) -> list[Line]:
+    """The words (text, box, line index) lying at least half inside ``box``, grouped by line
+    in reading order, as lines with boxes relative to ``box`` and clipped to it."""
+    bx0, by0, bx1, by1 = box
+    grouped: dict[int, list[tuple[str, tuple]]] = {}
+    for text, (x0, y0, x1, y1), k in words:
+        inside = max(0, min(x1, bx1) - max(x0, bx0)) * max(0, min(y1, by1) - max(y0, by0))
+        if inside * 2 >= max(1, (x1 - x0) * (y1 - y0)):
+            grouped.setdefault(k, []).append((text, (x0, y0, x1, y1)))
+    lines = []
+    for k in sorted(grouped):
+        ws = sorted(grouped[k], key=lambda w: w[1][0])
+        x0 = max(bx0, min(b[0] for _, b in ws)) - bx0
+        y0 = max(by0, min(b[1] for _, b in ws)) - by0
+        x1 = min(bx1, max(b[2] for _, b in ws)) - bx0
+        y1 = min(by1, max(b[3] for _, b in ws)) - by0
+        lines.append(Line(" ".join(t for t, _ in ws), (x0, y0, max(x1, x0 + 1), max(y1, y0 + 1))))
+    return lines

@@ -24,7 +24,7 @@ from literate.io import write_json_atomic
 
 METHODS = ("full", "lora", "plora")
 TASKS = ("ocr", "md", "mixed")
-LEVELS = ("word", "line", "snippet", "strip", "mix")
+LEVELS = ("word", "line", "snippet", "strip", "mix", "piece")
 INITS = ("literate", "positional", "local", "default")
 
 
@@ -33,8 +33,8 @@ class ReaderTrainConfig:
     out: str
     base: str = "scratch:tiny"  # scratch:<size>, a local directory or a hub id
     data: str = "snippets"  # snippets (rendered on the fly) or a folder of pages
-    level: str = "snippet"  # snippets only: word | line | snippet | strip (of a page) | mix
-    pages: str | None = None  # strips: a data-engine folder mixed in (half the strips)
+    level: str = "snippet"  # word | line | snippet | strip (of a page) | mix | piece (of pages)
+    pages: str | None = None  # a data-engine folder: half the strips, or the pieces' pages
     text: str = "shakespeare"  # snippets: the corpus they are cut from (or "random" strings)
     task: str = "ocr"
     method: str = "full"
@@ -70,6 +70,8 @@ class ReaderTrainConfig:
             raise BadValueError(f"--task {self.task}: choose one of {', '.join(TASKS)}")
         if self.level not in LEVELS:
             raise BadValueError(f"--level {self.level}: choose one of {', '.join(LEVELS)}")
+        if self.level == "piece" and not self.pages:
+            raise BadValueError("--level piece needs --pages (a `literate data render` folder)")
         if self.init not in INITS:
             raise BadValueError(f"--init {self.init}: choose one of {', '.join(INITS)}")
         if not self.lr > 0:
@@ -108,8 +110,10 @@ def load_base(cfg: ReaderTrainConfig):
 def datasets(cfg: ReaderTrainConfig, max_patches: int):
     from literate.reader.data import (
         MIX,
+        PIECE_MIX,
         MixtureDataset,
         PageFolderDataset,
+        PieceDataset,
         SnippetDataset,
         StripDataset,
     )
@@ -121,21 +125,27 @@ def datasets(cfg: ReaderTrainConfig, max_patches: int):
         splits = split_documents(load_corpus(cfg.text), seed=cfg.seed)
         train_texts = [d.text for d in splits["train"]]
         val_texts = [d.text for d in splits["validation"]]
-        use_pages = cfg.pages and cfg.level in ("strip", "mix")  # only strips read pages
+        use_pages = cfg.pages and cfg.level in ("strip", "mix")  # strips read whole pages
         pages = PageFolderDataset(cfg.pages) if use_pages else None
 
-        def build(texts: list[str], n: int, seed: int, pages=None):
+        def build(texts: list[str], n: int, seed: int, pages=None, piece_pages=None):
             def one(level: str):
                 if level == "strip":
                     return StripDataset(texts, n, max_patches, seed, pages=pages)
+                if level == "piece":
+                    return PieceDataset(piece_pages, n, seed)
                 return SnippetDataset(texts, n, seed, level=level)
 
-            if cfg.level != "mix":
+            if cfg.level == "piece" and piece_pages is None:  # evaluation: held-out lines
+                return one("line")  # (the pages are all training pages)
+            if cfg.level not in ("mix", "piece"):
                 return one(cfg.level)
-            return MixtureDataset([one(lv) for lv in MIX], list(MIX.values()), n, seed)
+            mix = MIX if cfg.level == "mix" else PIECE_MIX
+            return MixtureDataset([one(lv) for lv in mix], list(mix.values()), n, seed)
 
+        piece_pages = cfg.pages if cfg.level == "piece" else None
         return (
-            build(train_texts, cfg.train_samples, cfg.seed, pages),
+            build(train_texts, cfg.train_samples, cfg.seed, pages, piece_pages),
             build(val_texts, cfg.eval_samples, cfg.seed + 1),
         )
     folder = Path(cfg.data)
