@@ -2,6 +2,9 @@
 them: the X–Y cut's line boxes against the PDF text layer's, per source kind (line F1 at
 IoU ≥ 0.5 and mean IoU of the matches, as `eval reader` scores a reader's lines), whether
 consecutive text-layer lines come out in the same order, and the pieces a reader is handed.
+"Perfect reading" puts the text layer's own words in each piece (``data.piece_lines``) and
+joins the pieces as the engine does: the word F1 and the Markdown NED/NTED a reader that
+makes no mistake would reach with this cut and the tiled-page Markdown rule — their ceiling.
 
     python benchmarks/reader_segment.py [--pages DIR] [--n 100]
 
@@ -39,13 +42,23 @@ def main() -> None:
     from PIL import Image
 
     from literate.data.pages import write_dataset
+    from literate.reader.data import page_words, piece_lines
+    from literate.reader.engines.kosmos import markdown_from_page_lines
+    from literate.reader.evaluate import load_truth, score_pages
     from literate.reader.metrics import f1, match_pairs
-    from literate.reader.segment import ink_mask, line_height, segment_page, xy_cut
-    from literate.reader.types import Line, lines_from_json
+    from literate.reader.segment import (
+        ink_mask,
+        join_pieces,
+        line_height,
+        segment_page,
+        xy_cut,
+    )
+    from literate.reader.types import Line, Page, lines_from_json
 
     folder = Path(a.pages)
     write_dataset(folder, a.n, 0, "test", 150, False, workers=2)  # as bench reader; resumes
     sums: dict[str, dict] = defaultdict(lambda: defaultdict(float))
+    perfect_pairs: dict[str, list] = defaultdict(list)
     for png in sorted(folder.glob("*.png"))[: a.n]:
         truth = json.loads(png.with_suffix(".json").read_text())
         source = truth["source"].split(":")
@@ -56,17 +69,24 @@ def main() -> None:
         pairs_found = match_pairs(found, true)
         matched = [v for v, _, _ in pairs_found]
         ordered, pairs = in_order(pairs_found, len(true))
+        pieces = segment_page(ink, max_width=a.piece_width)
+        words = page_words(truth)
+        perfect = join_pieces(pieces, [piece_lines(words, p.box) for p in pieces])
+        page = Page(1, *ink.shape[::-1], perfect, markdown_from_page_lines(perfect))
+        perfect_pairs[kind].append((page, load_truth(png)[0]))
+        perfect_pairs["all"].append(perfect_pairs[kind][-1])
         for s in (sums[kind], sums["all"]):
             s["pages"] += 1
             s["text_layer_lines"] += len(true)
             s["lines_found"] += len(found)
             s["matched"] += len(matched)
             s["iou_sum"] += sum(matched)
-            s["pieces"] += len(segment_page(ink, max_width=a.piece_width))
+            s["pieces"] += len(pieces)
             s["ordered"] += ordered
             s["pairs"] += pairs
     rows = []
     for kind, s in sorted(sums.items(), key=lambda kv: (kv[0] == "all", kv[0])):
+        perfect = score_pages(perfect_pairs[kind], "both")
         p = s["matched"] / max(1, s["lines_found"])
         r = s["matched"] / max(1, s["text_layer_lines"])
         rows.append(
@@ -79,6 +99,9 @@ def main() -> None:
                 "mean_iou": round(s["iou_sum"] / max(1, s["matched"]), 4),
                 "in_order": round(s["ordered"] / max(1, s["pairs"]), 4),
                 "pieces": int(s["pieces"]),
+                "perfect_reading_word_f1": round(perfect["word_f1"], 4),
+                "perfect_reading_md_ned": round(perfect["ned"], 4),
+                "perfect_reading_md_nted": round(perfect["nted"], 4),
             }
         )
     write_json(a.json, {"pages": str(folder), "piece_width": a.piece_width, "rows": rows})

@@ -204,14 +204,8 @@ class PieceDataset(SeededDataset):
             from literate.reader.segment import ink_mask, segment_page
 
             path = self.pages[j]
-            payload = json.loads(path.with_suffix(".json").read_text())
-            page = (payload.get("pages") or [payload])[0]
+            words = page_words(json.loads(path.with_suffix(".json").read_text()))
             image = load_document(path).pages[0]
-            words = [
-                (w["text"], tuple(int(v) for v in w["bbox"]), k)
-                for k, line in enumerate(page.get("lines", []))
-                for w in line.get("words") or [{"text": line["text"], "bbox": line["bbox"]}]
-            ]
             self._cut[j] = (image, segment_page(ink_mask(image), self.max_width), words)
         return self._cut[j]
 
@@ -228,6 +222,17 @@ class PieceDataset(SeededDataset):
             "markdown": " ".join(ln.text for ln in lines),
             "glyphs": None,
         }
+
+
+def page_words(payload: dict) -> list[tuple[str, tuple, int]]:
+    """(text, box, line index) of every word of a truth JSON's first page (a line without
+    word boxes counts as one word)."""
+    page = (payload.get("pages") or [payload])[0]
+    return [
+        (w["text"], tuple(int(v) for v in w["bbox"]), k)
+        for k, line in enumerate(page.get("lines", []))
+        for w in line.get("words") or [{"text": line["text"], "bbox": line["bbox"]}]
+    ]
 
 
 def piece_lines(words: list[tuple[str, tuple, int]], box: tuple) -> list[Line]:

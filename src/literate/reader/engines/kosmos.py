@@ -255,20 +255,29 @@ def tiled_page(n: int, image: Image.Image, lines: list[Line], task: str, dropped
     return page
 
 
-def markdown_from_page_lines(lines: list[Line]) -> str:
-    """Markdown from the lines of a tiled page: a new paragraph where the gap above a line is
-    clearly larger than the usual line gap, headings by line height (``tesseract``'s rule)."""
-    from literate.reader.engines.tesseract import markdown_from_lines
+def markdown_from_page_lines(lines: list[Line], quantile: float = 0.25, factor: float = 0.5) -> str:
+    """Markdown from the lines of a tiled page (``literate.reader.layout``). A new paragraph
+    starts where the gap above a line exceeds the page's line gap (its lower ``quantile``:
+    pages of one-line paragraphs have few gaps inside a paragraph) by ``factor`` line
+    heights, where the line height jumps (headings; descenders alone stay < 1.3×), and where
+    reading jumps up (the next column); cells on one row stay together."""
+    from literate.reader.layout import markdown_from_lines, same_row
 
-    keyed, para, gaps = [], 0, []
-    for a, b in zip(lines, lines[1:], strict=False):
-        gaps.append(b.bbox[1] - a.bbox[3])
-    usual = sorted(gaps)[len(gaps) // 2] if gaps else 0
+    keyed, para = [], 0
+    gaps = [
+        b.bbox[1] - a.bbox[3]
+        for a, b in zip(lines, lines[1:], strict=False)
+        if not same_row(a, b) and b.bbox[1] >= a.bbox[1]
+    ]
+    usual = sorted(gaps)[int(quantile * (len(gaps) - 1))] if gaps else 0
     for i, line in enumerate(lines):
         height = line.bbox[3] - line.bbox[1]
-        if i:
-            ratio = max(height, keyed[-1][2]) / max(1, min(height, keyed[-1][2]))
-            if gaps[i - 1] > usual + 0.5 * height or ratio >= 1.3:  # descenders: < 1.3
+        if i and not same_row(lines[i - 1], line):
+            prev, prev_h = lines[i - 1], keyed[-1][2]
+            gap = line.bbox[1] - prev.bbox[3]
+            ratio = max(height, prev_h) / max(1, min(height, prev_h))
+            jumped_up = line.bbox[1] < prev.bbox[1] - 0.5 * height
+            if gap > usual + factor * height or ratio >= 1.3 or jumped_up:
                 para += 1
         keyed.append(((0, para), line, height))
     return markdown_from_lines(keyed)

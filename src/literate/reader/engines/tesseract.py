@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from literate.errors import LiterateError
+from literate.reader.layout import markdown_from_lines
 from literate.reader.types import Line, Page
 
 
@@ -88,30 +89,6 @@ def lines_from_tsv(rows: list[dict]) -> list[tuple[tuple[int, int], Line, float]
         height = statistics.median(w["height"] for w in words)
         out.append(((block, par), Line(text, box), height))
     return out
-
-
-def markdown_from_lines(lines: list[tuple[tuple[int, int], Line, float]]) -> str:
-    if not lines:
-        return ""
-    median = statistics.median(h for _, _, h in lines)
-    paragraphs: list[list[tuple[Line, float]]] = []
-    last = None
-    for key, line, h in lines:
-        if key != last:
-            paragraphs.append([])
-            last = key
-        paragraphs[-1].append((line, h))
-    blocks = []
-    for para in paragraphs:
-        text = " ".join(line.text for line, _ in para)
-        ratio = statistics.median(h for _, h in para) / median if median else 1.0
-        if ratio >= 1.6:
-            blocks.append(f"# {text}")
-        elif ratio >= 1.25:
-            blocks.append(f"## {text}")
-        else:
-            blocks.append(text)
-    return "\n\n".join(blocks)
 
 
 class TesseractEngine:
