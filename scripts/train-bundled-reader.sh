@@ -7,7 +7,9 @@
 #   2. short lines of 2–6 Shakespeare words at 128 patches (the same glyph scale), the
 #      pieces the page tiling hands it;
 #   3. the same lines cut from Shakespeare, package READMEs and random strings (code,
-#      numbers and punctuation, as on the pages).
+#      numbers and punctuation, as on the pages);
+#   4. half line pieces of 514 rendered training pages (data engine, training fonts), cut as
+#      `--tiling lines` cuts a page, half lines as in stage 3.
 # Every stage resumes from its last checkpoint, so the script can be stopped and run again;
 # a finished stage is skipped. Do not run it while the test suite runs (they share the cores).
 #   bash scripts/train-bundled-reader.sh [RUNS_DIR]
@@ -32,14 +34,20 @@ stage() {  # name base level text patches batch lr steps samples [extra options]
 stage 1-words scratch:small  word random      32  16 1e-3 "${WORD_STEPS:-7000}" 120000 --init positional
 stage 2-lines "$RUNS/1-words" line shakespeare 128 16 5e-4 "${LINE_STEPS:-5000}" 100000
 stage 3-mixed "$RUNS/2-lines" line shakespeare+readmes+random 128 16 3e-4 "${MIX_STEPS:-2500}" 60000
+# the pages stage 4 cuts (resumable; the session that trained the bundled reader stopped the
+# second set at 214 pages)
+"$LIT" data render --out "$RUNS/pages/s0" --n 300 --seed 0 --split train
+"$LIT" data render --out "$RUNS/pages/s1" --n 214 --seed 1 --split train
+stage 4-pieces "$RUNS/3-mixed" piece shakespeare+readmes+random 128 16 3e-4 "${PIECE_STEPS:-4000}" 64000 \
+  --pages "$RUNS/pages"
 
 DEST=checkpoints/reader-small
 mkdir -p "$DEST"
 for f in config.json generation_config.json model.safetensors processor_config.json \
          tokenizer.json tokenizer_config.json train_summary.json; do
-  cp "$RUNS/3-mixed/$f" "$DEST/"
+  cp "$RUNS/4-pieces/$f" "$DEST/"
 done
-for s in 1-words 2-lines; do  # the record of every stage
+for s in 1-words 2-lines 3-mixed; do  # the record of every stage
   cp "$RUNS/$s/train_summary.json" "$DEST/train_summary_$s.json"
 done
 cat > "$DEST/literate_reader.json" <<JSON

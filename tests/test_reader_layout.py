@@ -56,3 +56,9 @@ def test_tiled_page_paragraphs_by_gap_and_a_new_column():
     md = markdown_from_page_lines(left + right)
     assert md == "one two\n\nthree\n\nfour five"
     assert markdown_from_page_lines([]) == ""
+
+
+def test_a_long_tall_paragraph_is_not_a_heading():
+    words = " ".join(["word"] * 14)
+    lines = [line(words, 0, 0, h=40), line("body", 0, 60), line("text", 0, 85)]
+    assert markdown_from_lines(keyed(lines, [0, 1, 2])).startswith(words + "\n\n")

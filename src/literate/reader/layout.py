@@ -16,6 +16,7 @@ from literate.reader.types import Line
 LIST_ITEM = re.compile(r"^(?:[-*•+‣◦]|\d{1,3}[.)])\s")
 KEY_VALUE = re.compile(r"^[^\s:][^:]{0,40}:(?:\s|$)")  # "Key words: value"
 MAX_KEY_WORDS = 4
+MAX_HEADING_WORDS = 12
 
 
 def same_row(a: Line, b: Line) -> bool:
@@ -116,6 +117,8 @@ def markdown_from_lines(lines: list[tuple[tuple, Line, float]]) -> str:
         if para:
             ratio = statistics.median(height_of[id(ln)] for ln in para) / (median or 1)
             level = 1 if ratio >= 1.6 else 2 if ratio >= 1.25 else 0
+            if sum(len(ln.text.split()) for ln in para) > MAX_HEADING_WORDS:
+                level = 0
             blocks.extend(paragraph_markdown([ln.text for ln in para], level))
             para.clear()
 
