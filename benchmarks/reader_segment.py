@@ -2,7 +2,7 @@
 them: the X–Y cut's line boxes against the PDF text layer's, per source kind (line F1 at
 IoU ≥ 0.5 and mean IoU of the matches, as `eval reader` scores a reader's lines), whether
 consecutive text-layer lines come out in the same order, and the pieces a reader is handed.
-"Perfect reading" puts the text layer's own words in each piece (``data.piece_lines``) and
+"Perfect reading" puts the text layer's own words in each piece (``data.pieces_truth``) and
 joins the pieces as the engine does: the word F1 and the Markdown NED/NTED a reader that
 makes no mistake would reach with this cut and the tiled-page Markdown rule — their ceiling.
 
@@ -35,18 +35,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pages", default="runs/bench-reader/held-out-pages")
     ap.add_argument("--n", type=int, default=100)
-    ap.add_argument("--piece-width", type=float, default=14.0)
+    ap.add_argument("--piece-width", type=float, default=None, help="default: the engine's")
     ap.add_argument("--json", default="benchmarks/results/reader_segment.json")
     a = ap.parse_args()
 
     from PIL import Image
 
     from literate.data.pages import write_dataset
-    from literate.reader.data import page_words, piece_lines
+    from literate.reader.data import page_words, pieces_truth
     from literate.reader.engines.kosmos import markdown_from_page_lines
     from literate.reader.evaluate import load_truth, score_pages
     from literate.reader.metrics import f1, match_pairs
     from literate.reader.segment import (
+        PIECE_WIDTH,
         ink_mask,
         join_pieces,
         line_height,
@@ -55,6 +56,7 @@ def main() -> None:
     )
     from literate.reader.types import Line, Page, lines_from_json
 
+    a.piece_width = a.piece_width or PIECE_WIDTH
     folder = Path(a.pages)
     write_dataset(folder, a.n, 0, "test", 150, False, workers=2)  # as bench reader; resumes
     sums: dict[str, dict] = defaultdict(lambda: defaultdict(float))
@@ -71,7 +73,7 @@ def main() -> None:
         ordered, pairs = in_order(pairs_found, len(true))
         pieces = segment_page(ink, max_width=a.piece_width)
         words = page_words(truth)
-        perfect = join_pieces(pieces, [piece_lines(words, p.box) for p in pieces])
+        perfect = join_pieces(pieces, pieces_truth(words, [p.box for p in pieces]))
         page = Page(1, *ink.shape[::-1], perfect, markdown_from_page_lines(perfect))
         perfect_pairs[kind].append((page, load_truth(png)[0]))
         perfect_pairs["all"].append(perfect_pairs[kind][-1])
@@ -99,9 +101,9 @@ def main() -> None:
                 "mean_iou": round(s["iou_sum"] / max(1, s["matched"]), 4),
                 "in_order": round(s["ordered"] / max(1, s["pairs"]), 4),
                 "pieces": int(s["pieces"]),
-                "perfect_reading_word_f1": round(perfect["word_f1"], 4),
-                "perfect_reading_md_ned": round(perfect["ned"], 4),
-                "perfect_reading_md_nted": round(perfect["nted"], 4),
+                "perfect_reading_word_f1": round(perfect.get("word_f1", 0.0), 4),
+                "perfect_reading_md_ned": round(perfect.get("ned", 0.0), 4),
+                "perfect_reading_md_nted": round(perfect.get("nted", 0.0), 4),
             }
         )
     write_json(a.json, {"pages": str(folder), "piece_width": a.piece_width, "rows": rows})

@@ -1,5 +1,8 @@
 """Training datasets of the reader: the mixtures of a stage and the line pieces of pages."""
 
+import inspect
+import json
+
 import pytest
 
 from literate.reader.data import MixtureDataset
@@ -47,25 +50,31 @@ def test_mix_level_draws_words_lines_snippets_and_strips():
     assert 1 in rows and max(rows) > 1  # one-word/one-line items and multi-line strips
 
 
-def test_piece_lines_keep_words_mostly_inside_grouped_by_line_in_piece_coordinates():
-    from literate.reader.data import piece_lines
+def test_each_word_goes_to_the_one_piece_holding_most_of_it():
+    from literate.reader.data import pieces_truth
 
     words = [
         ("left", (10, 10, 50, 30), 0),
-        ("half", (90, 10, 130, 30), 0),  # 10 of 40 px inside: a neighbouring piece's
+        ("edge", (90, 10, 130, 30), 0),  # 10 px in the first piece, 30 in the second
         ("next", (20, 40, 60, 60), 1),
         ("line", (65, 40, 99, 60), 1),
-        ("far", (300, 10, 340, 30), 0),
+        ("half", (200, 10, 240, 30), 0),  # 20 px in the second piece: exactly half
+        ("far", (400, 10, 440, 30), 0),
     ]
-    lines = piece_lines(words, (5, 5, 100, 70))
-    assert [ln.text for ln in lines] == ["left", "next line"]
-    assert lines[0].bbox == (5, 5, 45, 25) and lines[1].bbox == (15, 35, 94, 55)
-    assert piece_lines(words, (400, 0, 500, 50)) == []
+    first, second = pieces_truth(words, [(5, 5, 100, 70), (95, 5, 220, 35)])
+    assert [ln.text for ln in first] == ["left", "next line"]
+    assert first[0].bbox == (5, 5, 45, 25) and first[1].bbox == (15, 35, 94, 55)
+    assert [ln.text for ln in second] == ["edge half"]
+    assert second[0].bbox == (0, 5, 125, 25)  # clipped to the piece
+    assert pieces_truth(words, []) == []
 
 
 def test_piece_dataset_cuts_pages_as_the_engine_does_and_keeps_their_words(tmp_path):
+    from collections import Counter
+
     from literate.data.pages import write_dataset
-    from literate.reader.data import PieceDataset, piece_lines
+    from literate.reader.data import PieceDataset, page_words
+    from literate.reader.engines.kosmos import KosmosEngine
     from literate.reader.segment import ink_mask, segment_page
     from literate.reader.train import ReaderTrainConfig, datasets
 
@@ -79,11 +88,14 @@ def test_piece_dataset_cuts_pages_as_the_engine_does_and_keeps_their_words(tmp_p
         for ln in it["lines"]:
             x0, y0, x1, y1 = ln.bbox
             assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h and ln.text.strip()
-    # every word of a page falls in some piece the engine would read
-    image, pieces, words = ds.cut(0)
-    assert [p.box for p in pieces] == [p.box for p in segment_page(ink_mask(image))]
-    read = [w for p in pieces for ln in piece_lines(words, p.box) for w in ln.text.split()]
-    assert len(read) >= 0.95 * len(words)
+    # the engine's own cut (its default piece width), and every word once in all
+    image, pieces, truths = ds.cut(0)
+    width = inspect.signature(KosmosEngine).parameters["piece_width"].default
+    assert [p.box for p in pieces] == [p.box for p in segment_page(ink_mask(image), width)]
+    page = json.loads(ds.pages[0].with_suffix(".json").read_text())
+    on_page = Counter(t for t, _, _ in page_words(page))
+    read = Counter(w for lines in truths for ln in lines for w in ln.text.split())
+    assert not read - on_page and read.total() >= 0.95 * on_page.total()
     cfg = ReaderTrainConfig(
         out="unused", level="piece", pages=str(tmp_path), train_samples=20, eval_samples=4
     )
@@ -98,3 +110,5 @@ def test_piece_level_needs_pages():
 
     with pytest.raises(BadValueError, match="--pages"):
         ReaderTrainConfig(out="unused", level="piece").validate()
+    with pytest.raises(BadValueError, match="--data"):
+        ReaderTrainConfig(out="unused", level="piece", pages="p", data="pages/").validate()

@@ -15,8 +15,8 @@ def keyed(lines: list[Line], keys: list[int]) -> list[tuple]:
 
 def test_rows_group_cells_side_by_side_only():
     a, b, c = line("a", 0, 0, 50), line("b", 100, 3, 50), line("c", 0, 40, 50)
-    assert rows_of([a, b, c]) == [[a, b], [c]]
-    assert rows_of([b, a]) == [[b], [a]]  # left of the last cell: a new row
+    assert rows_of([a, b, c]) == [[0, 1], [2]]
+    assert rows_of([b, a]) == [[0], [1]]  # left of the last cell: a new row
 
 
 def test_table_runs_need_two_wide_rows_and_keep_a_merged_row_inside():
@@ -33,21 +33,37 @@ def test_headings_lists_key_values_and_paragraphs():
         line("1. first item", 0, 130),
         line("goes on", 0, 155),
         line("2. second", 0, 180),
+        line("• a bullet", 0, 205),
         line("Name: Ada", 0, 225),
-        line("City: Paris", 0, 270),
+        line("City: Paris", 0, 250),
+        line("He looked up and", 0, 300),
+        line("then he said: go", 0, 325),
+        line("Home now.", 0, 350),
     ]
-    md = markdown_from_lines(keyed(lines, [0, 1, 1, 2, 2, 2, 3, 4]))
+    md = markdown_from_lines(keyed(lines, [0, 1, 1, 2, 2, 2, 2, 3, 3, 4, 4, 4]))
     assert md == (
-        "# Title\n\nSome prose that wraps here.\n\n1. first item goes on\n2. second"
-        "\n\nName: Ada\n\nCity: Paris"
+        "# Title\n\nSome prose that wraps here.\n\n1. first item goes on\n2. second\n- a bullet"
+        "\n\nName: Ada\n\nCity: Paris\n\nHe looked up and then he said: go Home now."
     )
 
 
-def test_a_table_spans_paragraph_keys():
-    rows = [("Item", "Qty"), ("Tea", "2"), ("Rice", "10")]
-    lines = [line(c, 300 * j, 40 * i, 100) for i, r in enumerate(rows) for j, c in enumerate(r)]
-    md = markdown_from_lines(keyed(lines, [0, 0, 1, 1, 2, 2]))
-    assert md == "| Item | Qty |\n|---|---|\n| Tea | 2 |\n| Rice | 10 |"
+def test_a_table_spans_paragraph_keys_and_keeps_cells_in_their_columns():
+    rows = [("Item", "Qty", "Price"), ("Tea", "2", "3|4"), ("Rice", "", "10")]
+    lines = [
+        line(c, 300 * j, 40 * i, 100) for i, r in enumerate(rows) for j, c in enumerate(r) if c
+    ]
+    md = markdown_from_lines(keyed(lines, [0, 0, 0, 1, 1, 1, 2, 2]))
+    assert md == ("| Item | Qty | Price |\n|---|---|---|\n| Tea | 2 | 3\\|4 |\n| Rice |  | 10 |")
+
+
+def test_text_in_two_columns_on_one_grid_is_not_a_table():
+    left = ["the quick brown fox jumps", "over the lazy dog and", "runs far away from it"]
+    right = ["while the other one sat", "under a tree in the", "shade of the afternoon"]
+    lines = [
+        line(t, 400 * j, 30 * i, 300) for i in range(3) for j, t in enumerate((left[i], right[i]))
+    ]
+    md = markdown_from_lines(keyed(lines, [0] * 6))
+    assert "|" not in md and md.count("\n") == 0
 
 
 def test_tiled_page_paragraphs_by_gap_and_a_new_column():

@@ -16,6 +16,7 @@ from torch.utils.data import Dataset
 from literate.data.render import render_blocks, render_snippet, sample_blocks, train_fonts
 from literate.errors import InputNotFoundError
 from literate.reader.documents import load_document
+from literate.reader.segment import PIECE_WIDTH
 from literate.reader.strips import lines_inside, strip_height_for
 from literate.reader.types import Line, lines_from_json
 
@@ -187,17 +188,18 @@ class PageFolderDataset(Dataset):
 class PieceDataset(SeededDataset):
     """Line pieces of data-engine pages, cut exactly as ``--tiling lines`` cuts a page
     (``literate.reader.segment``), so the model trains on the images it will be handed. The
-    truth is the page's own words (from its text layer) lying mostly (≥ half their box)
-    inside the piece, one line per page line they come from, boxes in piece coordinates.
-    A page is cut once per process and kept."""
+    truth is the page's own words (from its text layer), each given to the piece holding
+    most of it (at least half), one line per page line they come from, boxes in piece
+    coordinates. A piece with no word keeps its empty truth: the engine hands the model
+    such pieces too (specks, rule ends). A page is cut once per process and kept."""
 
-    def __init__(self, folder: str | Path, n: int, seed: int = 0, max_width: float = 14.0):
+    def __init__(self, folder: str | Path, n: int, seed: int = 0, max_width: float = PIECE_WIDTH):
         self.pages = PageFolderDataset(folder).items
         self.n, self.seed, self.max_width = n, seed, max_width
         self._cut: dict[int, tuple] = {}
 
     def cut(self, j: int) -> tuple:
-        """(image, pieces, words) of page ``j``; a word is (text, box, line index)."""
+        """(image, pieces, truth of each piece) of page ``j``."""
         if j not in self._cut:
             import json
 
@@ -206,20 +208,23 @@ class PieceDataset(SeededDataset):
             path = self.pages[j]
             words = page_words(json.loads(path.with_suffix(".json").read_text()))
             image = load_document(path).pages[0]
-            self._cut[j] = (image, segment_page(ink_mask(image), self.max_width), words)
+            pieces = segment_page(ink_mask(image), self.max_width)
+            self._cut[j] = (image, pieces, pieces_truth(words, [p.box for p in pieces]))
         return self._cut[j]
 
     def __getitem__(self, i: int) -> dict:
         rng = self.rng(i, "piece")
-        image, pieces, words = self.cut(rng.randrange(len(self.pages)))
-        while not pieces:  # a page the cut finds no ink on
-            image, pieces, words = self.cut(rng.randrange(len(self.pages)))
-        piece = rng.choice(pieces)
-        lines = piece_lines(words, piece.box)
+        for _ in range(len(self.pages)):
+            image, pieces, truths = self.cut(rng.randrange(len(self.pages)))
+            if pieces:  # else a page the cut finds no ink on
+                break
+        else:
+            raise InputNotFoundError("the cut finds no ink on these pages")
+        k = rng.randrange(len(pieces))
         return {
-            "image": image.crop(piece.box),
-            "lines": lines,
-            "markdown": " ".join(ln.text for ln in lines),
+            "image": image.crop(pieces[k].box),
+            "lines": truths[k],
+            "markdown": " ".join(ln.text for ln in truths[k]),
             "glyphs": None,
         }
 
@@ -235,15 +240,30 @@ def page_words(payload: dict) -> list[tuple[str, tuple, int]]:
     ]
 
 
-def piece_lines(words: list[tuple[str, tuple, int]], box: tuple) -> list[Line]:
-    """The words (text, box, line index) lying at least half inside ``box``, grouped by line
-    in reading order, as lines with boxes relative to ``box`` and clipped to it."""
+def overlap(a: tuple, b: tuple) -> int:
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def pieces_truth(words: list[tuple[str, tuple, int]], boxes: list[tuple]) -> list[list[Line]]:
+    """The lines of each box: every word (text, box, line index) goes to the box holding
+    most of it, if that is at least half of it (so no word is in two padded, overlapping
+    pieces), grouped by line in reading order, boxes relative to the piece and clipped."""
+    own: list[list[tuple[str, tuple, int]]] = [[] for _ in boxes]
+    for w in words:
+        area = max(1, (w[1][2] - w[1][0]) * (w[1][3] - w[1][1]))
+        inside = [overlap(w[1], b) for b in boxes]
+        k = max(range(len(boxes)), key=inside.__getitem__, default=None)
+        if k is not None and inside[k] * 2 >= area:
+            own[k].append(w)
+    return [lines_in(ws, box) for ws, box in zip(own, boxes, strict=True)]
+
+
+def lines_in(words: list[tuple[str, tuple, int]], box: tuple) -> list[Line]:
+    """``words`` as lines, one per page line in order, relative to ``box`` and clipped."""
     bx0, by0, bx1, by1 = box
     grouped: dict[int, list[tuple[str, tuple]]] = {}
-    for text, (x0, y0, x1, y1), k in words:
-        inside = max(0, min(x1, bx1) - max(x0, bx0)) * max(0, min(y1, by1) - max(y0, by0))
-        if inside * 2 >= max(1, (x1 - x0) * (y1 - y0)):
-            grouped.setdefault(k, []).append((text, (x0, y0, x1, y1)))
+    for text, wbox, k in words:
+        grouped.setdefault(k, []).append((text, wbox))
     lines = []
     for k in sorted(grouped):
         ws = sorted(grouped[k], key=lambda w: w[1][0])

@@ -13,10 +13,13 @@ import statistics
 
 from literate.reader.types import Line
 
-LIST_ITEM = re.compile(r"^(?:[-*•+‣◦]|\d{1,3}[.)])\s")
-KEY_VALUE = re.compile(r"^[^\s:][^:]{0,40}:(?:\s|$)")  # "Key words: value"
+BULLET = re.compile(r"^[•◦▪‣–*+-]\s+")  # the bullets a page shows; Markdown writes "- "
+LIST_ITEM = re.compile(r"^(?:[•◦▪‣–*+-]|\d{1,3}[.)])\s")
+KEY_VALUE = re.compile(r"^[A-Z0-9][^:]{0,40}:(?:\s|$)")  # "Key words: value"
+ENDS_SENTENCE = re.compile(r"[.!?:;]$")
 MAX_KEY_WORDS = 4
 MAX_HEADING_WORDS = 12
+MAX_CELL_WORDS = 4  # median words a cell: more is text in columns, not a table
 
 
 def same_row(a: Line, b: Line) -> bool:
@@ -26,28 +29,37 @@ def same_row(a: Line, b: Line) -> bool:
     return overlap >= 0.5 * max(1, min(ha, hb)) and b.bbox[0] >= a.bbox[2]
 
 
-def rows_of(lines: list[Line]) -> list[list[Line]]:
-    """Consecutive lines grouped into rows: a line on the same row as the one before it
-    (and right of it) joins that row."""
-    rows: list[list[Line]] = []
-    for line in lines:
-        if rows and same_row(rows[-1][-1], line):
-            rows[-1].append(line)
+def rows_of(lines: list[Line]) -> list[list[int]]:
+    """Indices of consecutive lines grouped into rows: a line on the same row as the one
+    before it (and right of it) joins that row."""
+    rows: list[list[int]] = []
+    for i, line in enumerate(lines):
+        if rows and same_row(lines[rows[-1][-1]], line):
+            rows[-1].append(i)
         else:
-            rows.append([line])
+            rows.append([i])
     return rows
 
 
 def table_markdown(rows: list[list[Line]]) -> str:
-    """A GitHub table: the first row is the header, short rows padded with empty cells."""
-    width = max(len(r) for r in rows)
-
-    def fmt(cells: list[str]) -> str:
-        return "| " + " | ".join(cells + [""] * (width - len(cells))) + " |"
-
-    out = [fmt([c.text for c in rows[0]]), "|" + "---|" * width]
-    out += [fmt([c.text for c in r]) for r in rows[1:]]
+    """A GitHub table: the first row is the header; each cell goes to the column whose
+    left edge (from the row with most cells) is nearest its own, so a row missing a cell
+    keeps the others in place."""
+    starts = [c.bbox[0] for c in max(rows, key=len)]
+    out = []
+    for r, row in enumerate(rows):
+        cells = [""] * len(starts)
+        for c in row:
+            k = min(range(len(starts)), key=lambda j: abs(starts[j] - c.bbox[0]))
+            cells[k] = f"{cells[k]} {cell(c.text)}".strip()
+        out.append("| " + " | ".join(cells) + " |")
+        if r == 0:
+            out.append("|" + "---|" * len(starts))
     return "\n".join(out)
+
+
+def cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def is_key_value(text: str) -> bool:
@@ -56,14 +68,21 @@ def is_key_value(text: str) -> bool:
 
 
 def paragraph_markdown(texts: list[str], level: int) -> list[str]:
-    """Blocks of one paragraph's lines: list items and key–value lines each start a block of
-    their own (items of one list joined by a newline); the rest are joined by spaces."""
+    """Blocks of one paragraph's lines: list items, and key–value lines that start the
+    paragraph or follow a finished line, each start a block of their own (items of one
+    list joined by a newline, bullets written "- "); the rest are joined by spaces."""
     if level:
         return ["#" * level + " " + " ".join(texts)]
     blocks: list[list[str]] = []
     kinds: list[str] = []
     for text in texts:
-        kind = "item" if LIST_ITEM.match(text) else "kv" if is_key_value(text) else "text"
+        after_end = not blocks or kinds[-1] != "text" or ENDS_SENTENCE.search(blocks[-1][-1])
+        if LIST_ITEM.match(text):
+            kind, text = "item", BULLET.sub("- ", text)
+        elif after_end and is_key_value(text):
+            kind = "kv"
+        else:
+            kind = "text"
         if kind == "text" and blocks:
             blocks[-1].append(text)  # a continuation of what came before
         else:
@@ -80,8 +99,10 @@ def paragraph_markdown(texts: list[str], level: int) -> list[str]:
 
 
 def table_runs(rows: list[list[Line]]) -> list[tuple[int, int]]:
-    """``(start, end)`` of each table among ``rows``: two or more rows of two or more cells,
-    a one-cell row between two such rows kept inside (cells the cut did not separate)."""
+    """``(start, end)`` of each table among ``rows``: two or more rows of two or more short
+    cells (text in columns on one baseline grid also comes as rows of two: its cells are
+    long), a one-cell row between two such rows kept inside (cells the cut did not
+    separate)."""
     wide = [len(r) >= 2 for r in rows]
     for i in range(1, len(rows) - 1):
         if not wide[i] and wide[i - 1] and len(rows[i + 1]) >= 2:
@@ -91,7 +112,10 @@ def table_runs(rows: list[list[Line]]) -> list[tuple[int, int]]:
         end = at
         while end < len(rows) and wide[end]:
             end += 1
-        if sum(len(r) >= 2 for r in rows[at:end]) >= 2:
+        words = [len(c.text.split()) for r in rows[at:end] for c in r]
+        if sum(len(r) >= 2 for r in rows[at:end]) >= 2 and (
+            statistics.median(words) <= MAX_CELL_WORDS
+        ):
             runs.append((at, end))
         at = max(end, at + 1)
     return runs
@@ -99,40 +123,41 @@ def table_runs(rows: list[list[Line]]) -> list[tuple[int, int]]:
 
 def markdown_from_lines(lines: list[tuple[tuple, Line, float]]) -> str:
     """Markdown of ``(paragraph key, line, line height)`` in reading order. Runs of two or
-    more rows with two or more cells side by side are a table (across paragraph keys: a
-    table's row gaps vary); otherwise a paragraph whose lines are clearly taller than the
-    page's median line is a heading (``#`` from 1.6×, ``##`` from 1.25×), and list items and
-    key–value lines start blocks of their own."""
+    more rows of short cells side by side are a table (across paragraph keys: a table's
+    row gaps vary); otherwise a paragraph of at most 12 words whose lines are clearly
+    taller than the page's median line is a heading (``#`` from 1.6×, ``##`` from 1.25×),
+    and list items and key–value lines start blocks of their own."""
     if not lines:
         return ""
-    median = statistics.median(h for _, _, h in lines)
-    key_of = {id(line): key for key, line, _ in lines}
-    height_of = {id(line): h for _, line, h in lines}
-    rows = rows_of([line for _, line, _ in lines])
-    tables = dict(table_runs(rows))
+    keys, page_lines, heights = zip(*lines, strict=True)
+    median = statistics.median(heights) or 1
+    rows = rows_of(list(page_lines))
+    tables = dict(table_runs([[page_lines[i] for i in r] for r in rows]))
     blocks: list[str] = []
-    para: list[Line] = []
+    para: list[int] = []
 
     def flush() -> None:
         if para:
-            ratio = statistics.median(height_of[id(ln)] for ln in para) / (median or 1)
+            ratio = statistics.median(heights[i] for i in para) / median
             level = 1 if ratio >= 1.6 else 2 if ratio >= 1.25 else 0
-            if sum(len(ln.text.split()) for ln in para) > MAX_HEADING_WORDS:
+            if sum(len(page_lines[i].text.split()) for i in para) > MAX_HEADING_WORDS:
                 level = 0
-            blocks.extend(paragraph_markdown([ln.text for ln in para], level))
+            blocks.extend(paragraph_markdown([page_lines[i].text for i in para], level))
             para.clear()
 
     at = 0
     while at < len(rows):
         if at in tables:
             flush()
-            blocks.append(table_markdown(rows[at : tables[at]]))
+            blocks.append(
+                table_markdown([[page_lines[i] for i in r] for r in rows[at : tables[at]]])
+            )
             at = tables[at]
             continue
-        for line in rows[at]:
-            if para and key_of[id(line)] != key_of[id(para[-1])]:
+        for i in rows[at]:
+            if para and keys[i] != keys[para[-1]]:
                 flush()
-            para.append(line)
+            para.append(i)
         at += 1
     flush()
     return "\n\n".join(blocks)

@@ -20,6 +20,8 @@ from PIL import Image, ImageFilter
 
 from literate.reader.types import Line
 
+PIECE_WIDTH = 14.0  # line heights: the length of the lines the bundled reader trained on
+
 
 @dataclass(frozen=True)
 class Piece:
@@ -160,7 +162,7 @@ def words_apart(block: np.ndarray, h: float) -> list[tuple[int, int]]:
     return out
 
 
-def segment_page(ink: np.ndarray, max_width: float = 14.0, pad: float = 0.3) -> list[Piece]:
+def segment_page(ink: np.ndarray, max_width: float = PIECE_WIDTH, pad: float = 0.3) -> list[Piece]:
     """Pieces to read, in reading order: each line of ``xy_cut`` is one segment, cut at
     word gaps (letters closer than 0.2 line heights make a word) into pieces at most
     ``max_width`` line heights wide, each padded by ``pad`` line heights."""

@@ -72,6 +72,8 @@ class ReaderTrainConfig:
             raise BadValueError(f"--level {self.level}: choose one of {', '.join(LEVELS)}")
         if self.level == "piece" and not self.pages:
             raise BadValueError("--level piece needs --pages (a `literate data render` folder)")
+        if self.level == "piece" and self.data != "snippets":
+            raise BadValueError("--level piece cuts --pages; it does not read --data DIR")
         if self.init not in INITS:
             raise BadValueError(f"--init {self.init}: choose one of {', '.join(INITS)}")
         if not self.lr > 0:

@@ -26,7 +26,7 @@ from transformers import StoppingCriteria, StoppingCriteriaList
 
 from literate.errors import BadValueError, CheckpointError, LiterateError
 from literate.reader.parse import parse_markdown, parse_ocr, trim_tail_loop
-from literate.reader.segment import ink_mask, join_pieces, segment_page
+from literate.reader.segment import PIECE_WIDTH, ink_mask, join_pieces, segment_page
 from literate.reader.strips import merge_strip_lines, offset_lines, plan_strips, strip_height_for
 from literate.reader.types import Line, Page
 
@@ -85,7 +85,7 @@ class KosmosEngine:
         tiling: str = "whole",
         strip_scale: float = 0.8,
         strip_overlap: float = 0.5,
-        piece_width: float = 14.0,
+        piece_width: float = PIECE_WIDTH,
     ):
         if tiling not in TILINGS:
             raise BadValueError(f"--tiling {tiling}: choose one of {', '.join(TILINGS)}")

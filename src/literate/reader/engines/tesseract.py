@@ -1,9 +1,9 @@
 """The Tesseract engine: Debian's ``tesseract-ocr`` through its TSV output.
 
 Words are grouped into lines by Tesseract's own (block, paragraph, line) numbering; a
-line's box is the union of its words'. Markdown is built from the lines: one paragraph per
-Tesseract paragraph, and a paragraph whose lines are much taller than the page's median
-line becomes a heading (``#`` at ≥ 1.6×, ``##`` at ≥ 1.25×).
+line's box is the union of its words'. Markdown is built from the lines by
+``literate.reader.layout``, one paragraph per Tesseract paragraph (headings by line
+height, tables, list items, key–value lines).
 """
 
 from __future__ import annotations
