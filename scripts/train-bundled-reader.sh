@@ -9,7 +9,8 @@
 #   3. the same lines cut from Shakespeare, package READMEs and random strings (code,
 #      numbers and punctuation, as on the pages);
 #   4. half line pieces of 514 rendered training pages (data engine, training fonts), cut as
-#      `--tiling lines` cuts a page, half lines as in stage 3.
+#      `--tiling lines` cuts a page, half lines as in stage 3;
+#   5. the same mixture again at a lower learning rate, drawing from a larger pool.
 # Every stage resumes from its last checkpoint, so the script can be stopped and run again;
 # a finished stage is skipped. Do not run it while the test suite runs (they share the cores).
 #   bash scripts/train-bundled-reader.sh [RUNS_DIR]
@@ -40,14 +41,16 @@ stage 3-mixed "$RUNS/2-lines" line shakespeare+readmes+random 128 16 3e-4 "${MIX
 "$LIT" data render --out "$RUNS/pages/s1" --n 214 --seed 1 --split train
 stage 4-pieces "$RUNS/3-mixed" piece shakespeare+readmes+random 128 16 3e-4 "${PIECE_STEPS:-4000}" 64000 \
   --pages "$RUNS/pages"
+stage 5-pieces "$RUNS/4-pieces" piece shakespeare+readmes+random 128 16 2e-4 "${PIECE2_STEPS:-3000}" 112000 \
+  --pages "$RUNS/pages"
 
 DEST=checkpoints/reader-small
 mkdir -p "$DEST"
 for f in config.json generation_config.json model.safetensors processor_config.json \
          tokenizer.json tokenizer_config.json train_summary.json; do
-  cp "$RUNS/4-pieces/$f" "$DEST/"
+  cp "$RUNS/5-pieces/$f" "$DEST/"
 done
-for s in 1-words 2-lines 3-mixed; do  # the record of every stage
+for s in 1-words 2-lines 3-mixed 4-pieces; do  # the record of every stage
   cp "$RUNS/$s/train_summary.json" "$DEST/train_summary_$s.json"
 done
 cat > "$DEST/literate_reader.json" <<JSON
