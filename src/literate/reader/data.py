@@ -8,6 +8,7 @@ collator turns it into a prompt and an answer for its task.
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from torch.utils.data import Dataset
 from literate.data.render import render_blocks, render_snippet, sample_blocks, train_fonts
 from literate.errors import InputNotFoundError
 from literate.reader.documents import load_document
-from literate.reader.segment import PIECE_WIDTH
+from literate.reader.segment import PIECE_WIDTH, ink_mask, segment_page
 from literate.reader.strips import lines_inside, strip_height_for
 from literate.reader.types import Line, lines_from_json
 
@@ -172,8 +173,6 @@ class PageFolderDataset(Dataset):
         return len(self.items)
 
     def __getitem__(self, i: int) -> dict:
-        import json
-
         path = self.items[i]
         payload = json.loads(path.with_suffix(".json").read_text())
         page = (payload.get("pages") or [payload])[0]
@@ -201,10 +200,6 @@ class PieceDataset(SeededDataset):
     def cut(self, j: int) -> tuple:
         """(image, pieces, truth of each piece) of page ``j``."""
         if j not in self._cut:
-            import json
-
-            from literate.reader.segment import ink_mask, segment_page
-
             path = self.pages[j]
             words = page_words(json.loads(path.with_suffix(".json").read_text()))
             image = load_document(path).pages[0]
