@@ -17,6 +17,7 @@ from torch.utils.data import Dataset
 from literate.data.render import render_blocks, render_snippet, sample_blocks, train_fonts
 from literate.errors import InputNotFoundError
 from literate.reader.documents import load_document
+from literate.reader.metrics import intersection
 from literate.reader.segment import PIECE_WIDTH, ink_mask, segment_page
 from literate.reader.strips import lines_inside, strip_height_for
 from literate.reader.types import Line, lines_from_json
@@ -235,10 +236,6 @@ def page_words(payload: dict) -> list[tuple[str, tuple, int]]:
     ]
 
 
-def overlap(a: tuple, b: tuple) -> int:
-    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
 def pieces_truth(words: list[tuple[str, tuple, int]], boxes: list[tuple]) -> list[list[Line]]:
     """The lines of each box: every word (text, box, line index) goes to the box holding
     most of it, if that is at least half of it (so no word is in two padded, overlapping
@@ -246,7 +243,7 @@ def pieces_truth(words: list[tuple[str, tuple, int]], boxes: list[tuple]) -> lis
     own: list[list[tuple[str, tuple, int]]] = [[] for _ in boxes]
     for w in words:
         area = max(1, (w[1][2] - w[1][0]) * (w[1][3] - w[1][1]))
-        inside = [overlap(w[1], b) for b in boxes]
+        inside = [intersection(w[1], b) for b in boxes]
         k = max(range(len(boxes)), key=inside.__getitem__, default=None)
         if k is not None and inside[k] * 2 >= area:
             own[k].append(w)
