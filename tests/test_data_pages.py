@@ -14,6 +14,7 @@ from literate.data.pages import (
     line_text_without_markers,
     markdown_text,
     render_page,
+    render_pdf,
     split_fonts,
     write_dataset,
 )
@@ -79,6 +80,13 @@ def test_rendered_truth_is_consistent(kind, md):
 def test_offline_renderer_drops_readme_images_and_link_targets():
     md = readme_page(README, random.Random(1))
     assert "https://" not in md and "<b>" not in md and "link" in md
+
+
+def test_pdf_renders_offline_without_the_images_it_cannot_fetch():
+    # a README image that escapes the cleaning must not stop the page (nor touch the network)
+    md = '# Title\n\n<img src="https://x/y.svg"> text ![b](https://x/z.png)\n'
+    pdf = render_pdf(md, Style.sample(random.Random(0), split_fonts("train")))
+    assert pdf.startswith(b"%PDF")
 
 
 def test_dataset_is_deterministic_resumable_and_split_by_font(tmp_path):

@@ -105,6 +105,25 @@ def _no_fetch(url: str, *args, **kwargs):
     raise ValueError(f"offline: not fetching {url}")
 
 
+@functools.cache
+def offline_fetcher():
+    """A url_fetcher that fetches nothing (weasyprint then leaves the resource out).
+    weasyprint ≥ 70 wants a ``URLFetcher``: a plain function breaks its error path."""
+    try:
+        from weasyprint.urls import URLFetcher
+    except ImportError:  # weasyprint < 70 takes any callable
+        return _no_fetch
+
+    class Offline(URLFetcher):
+        def fetch(self, url, headers=None):
+            _no_fetch(url)
+
+        def __call__(self, url):
+            _no_fetch(url)
+
+    return Offline()
+
+
 def markdown_blocks(md: str) -> list[str]:
     """Top-level blocks separated by blank lines, keeping fenced code blocks whole."""
     blocks, current, fenced = [], [], False
@@ -141,7 +160,7 @@ def render_pdf(md: str, style: Style) -> bytes:
     ImageFile.LOAD_TRUNCATED_IMAGES = False  # weasyprint turns it on for every user of PIL
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # font-subsetting chatter
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    return weasyprint.HTML(string=to_html(md, style), url_fetcher=_no_fetch).write_pdf()
+    return weasyprint.HTML(string=to_html(md, style), url_fetcher=offline_fetcher()).write_pdf()
 
 
 def _page_count(pdf: bytes) -> int:
