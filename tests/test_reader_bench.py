@@ -21,3 +21,5 @@ def test_bench_reader_rows_on_held_out_sets(tmp_path):
     assert tess["word_f1"] > 0.5
     assert set(payload["image_gap"]) >= {"loss_right", "loss_mismatched", "image_gap"}
     assert payload["rows"][0]["time_per_page_vs_tesseract"] == 1.0
+    page_set = payload["page_set"]  # what the pages were made of, to compare runs
+    assert sum(page_set["sources"].values()) == 2 and len(page_set["truth_sha1"]) == 40

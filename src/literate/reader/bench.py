@@ -54,6 +54,29 @@ def write_snippet_set(out: str | Path, n: int, seed: int = 0) -> Path:
     return out
 
 
+def page_set_record(page_dir: Path) -> dict:
+    """What the held-out pages are made of, so runs on two machines can be compared: the
+    README pages come from the ``readmes`` corpus, which depends on the installed packages
+    and on ``literate data fetch-readmes`` (without its wheels the set has other pages)."""
+    import hashlib
+    import json
+
+    from literate.data.corpora import readme_cache_dir, readmes
+
+    digest, kinds = hashlib.sha1(), {}
+    for truth in sorted(page_dir.glob("*.json")):
+        digest.update(truth.read_bytes())
+        source = json.loads(truth.read_text())["source"].split(":")
+        kind = source[1] if source[0] == "generated" else source[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return {
+        "sources": dict(sorted(kinds.items())),
+        "truth_sha1": digest.hexdigest(),
+        "readme_documents": len(readmes()),
+        "readme_wheels": len(list(readme_cache_dir().glob("*.whl"))),
+    }
+
+
 def snippet_image_gap(engine, folder: Path, n: int = 32) -> dict[str, float]:
     """The image-signal diagnostic of a Kosmos engine's model on held-out snippets."""
     from literate.reader.collator import ReaderCollator
@@ -96,6 +119,12 @@ def run_bench(
     write_dataset(page_dir, n_pages, 0, "test", 150, False, workers=max(1, threads))
     snip_dir = write_snippet_set(work_dir / "held-out-snippets", n_snips)
     readers, notes, gap = [Reader.from_pretrained(engine="tesseract")], [], None
+    page_set = page_set_record(page_dir)
+    if not page_set["readme_wheels"]:
+        notes.append(
+            "no README wheels (`literate data fetch-readmes`): the README pages differ from "
+            "the set the README reports"
+        )
     try:
         readers.append(Reader.from_pretrained(model, engine="kosmos"))
     except CheckpointError as e:
@@ -125,6 +154,7 @@ def run_bench(
         "n_snippets": n_snips,
         "pages": "data engine, test split, held-out fonts (carlito, caladea), 150 dpi",
         "snippets": "1–4 lines, Shakespeare test split, held-out fonts, 18–30 px",
+        "page_set": page_set,
         "rows": rows,
         "image_gap": gap,
         "notes": notes,
