@@ -42,7 +42,9 @@ def write_set(out: Path, level: str, n: int, seed: int, text: str) -> None:
         item["image"].save(path)
 
 
-def read_set(model: str, level: str, text: str, max_patches: int, n: int) -> tuple[dict, list]:
+def read_set(
+    model: str, level: str, text: str, max_patches: int, n: int, num_beams: int = 1
+) -> tuple[dict, list]:
     """(row of scores, the first 10 readings beside their truth) of ``model`` on ``n``
     held-out images of ``level`` cut from ``text`` (written to runs/ once, then reused)."""
     import time
@@ -55,7 +57,12 @@ def read_set(model: str, level: str, text: str, max_patches: int, n: int) -> tup
     folder = Path(f"runs/heldout-{level}{suffix}")
     write_set(folder, level, n, seed=5, text=text)
     reader = Reader.from_pretrained(
-        model, max_patches=max_patches, max_new_tokens=160, tiling="whole", batch_size=8
+        model,
+        max_patches=max_patches,
+        max_new_tokens=160,
+        tiling="whole",
+        batch_size=8,
+        num_beams=num_beams,
     )
     files = sorted(folder.glob("*.png"))[:n]
     start = time.perf_counter()
@@ -74,6 +81,7 @@ def read_set(model: str, level: str, text: str, max_patches: int, n: int) -> tup
         "model": model,
         "level": level + suffix,
         "max_patches": max_patches,
+        "num_beams": num_beams,
         "n": len(pairs),
         "word_f1": round(s["word_f1"], 4),
         "char_ned": round(sum(neds) / len(neds), 4),
@@ -91,6 +99,7 @@ def main() -> None:
     ap.add_argument("--level", default="word")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--text", default="shakespeare", help="corpus of the words, or random")
+    ap.add_argument("--num-beams", type=int, default=1, help="beam search width (1: greedy)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", default="benchmarks/results/reader_word_reading.json")
     a = ap.parse_args()
@@ -99,15 +108,21 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(a.threads)
-    row, examples = read_set(a.model, a.level, a.text, a.max_patches, a.n)
+    row, examples = read_set(a.model, a.level, a.text, a.max_patches, a.n, a.num_beams)
     print(" ".join(f"{k}={v}" for k, v in row.items()))
     for e in examples:
         print(f"  truth {e['truth']}  read {e['read']}")
-    out = Path(a.json)  # one row per (model, level, patches): runs of several models add up
+    out = Path(a.json)  # one row per (model, level, patches, beams): runs of several models add up
     old = json.loads(out.read_text()) if out.is_file() else {"rows": [], "examples": {}}
-    key = (row["model"], row["level"], row["max_patches"])
-    rows = [r for r in old["rows"] if (r["model"], r["level"], r["max_patches"]) != key]
-    examples_by = {**old.get("examples", {}), f"{a.model} {row['level']} {a.max_patches}": examples}
+
+    def key(r: dict) -> tuple:
+        return r["model"], r["level"], r["max_patches"], r.get("num_beams", 1)
+
+    rows = [r for r in old["rows"] if key(r) != key(row)]
+    name = f"{a.model} {row['level']} {a.max_patches}" + (
+        f" beams {a.num_beams}" if a.num_beams > 1 else ""
+    )
+    examples_by = {**old.get("examples", {}), name: examples}
     write_json(a.json, {"rows": [*rows, row], "examples": examples_by})
     cols = list(row)
     print("| " + " | ".join(cols) + " |")

@@ -228,3 +228,14 @@ def test_checkpoint_defaults_set_the_tiling(tiny_dir, tmp_path):
     page = engine.read([sample(300, 900)], "both")[0]
     assert (page.width, page.height) == (300, 900)
     assert all(0 <= ln.bbox[1] < ln.bbox[3] <= 900 for ln in page.lines)
+
+
+def test_beam_search_reads_and_a_width_below_one_is_refused(tiny_dir):
+    greedy = KosmosEngine.from_pretrained(str(tiny_dir), max_new_tokens=12)
+    beams = KosmosEngine.from_pretrained(str(tiny_dir), max_new_tokens=12, num_beams=3)
+    assert beams.num_beams == 3 and greedy.num_beams == 1
+    images = [sample(), sample(100, 400)]
+    texts, sizes = beams.generate(images, "ocr")
+    assert len(texts) == 2 and sizes == greedy.generate(images, "ocr")[1]
+    with pytest.raises(BadValueError, match="--num-beams"):
+        KosmosEngine.from_pretrained(str(tiny_dir), num_beams=0)

@@ -67,6 +67,9 @@ def read(
         help="whole, strips (overlapping full-width strips) or lines (cut at white space); "
         "default: the checkpoint's (lines for bundled).",
     ),
+    num_beams: int | None = typer.Option(
+        None, min=1, help="Beam search width (default: the checkpoint's, else 1: greedy)."
+    ),
     dpi: int = typer.Option(200, min=36, max=1200, help="PDF rasterisation resolution."),
     quiet: bool = typer.Option(False, help="Write the outputs without printing them."),
 ) -> int:
@@ -85,6 +88,7 @@ def read(
             batch_size=batch_size,
             max_new_tokens=max_new_tokens,
             tiling=tiling,
+            num_beams=num_beams,
         )
     return read_command(inputs, out, task, engine, model, quiet, dpi, **kwargs)
 
@@ -350,6 +354,9 @@ def eval_reader_cmd(
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or mps."),
     batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
     tiling: str | None = typer.Option(None, help="whole, strips or lines (default: the model's)."),
+    num_beams: int | None = typer.Option(
+        None, min=1, help="Beam search width (default: the checkpoint's, else 1: greedy)."
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the scores as JSON."),
 ) -> None:
     """Score a reader on a folder of pages with ground truth."""
@@ -362,7 +369,13 @@ def eval_reader_cmd(
         raise BadValueError(f"--task {task}: choose one of {', '.join(TASKS)}")
     kwargs = {}
     if engine == "kosmos":
-        kwargs = dict(max_patches=max_patches, device=device, batch_size=batch_size, tiling=tiling)
+        kwargs = dict(
+            max_patches=max_patches,
+            device=device,
+            batch_size=batch_size,
+            tiling=tiling,
+            num_beams=num_beams,
+        )
     scores = evaluate_reader(folder, Reader.from_pretrained(model, engine, **kwargs), task, limit)
     for line in scores.errors:
         _error(line)

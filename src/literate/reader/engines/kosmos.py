@@ -86,6 +86,7 @@ class KosmosEngine:
         strip_scale: float = 0.8,
         strip_overlap: float = 0.5,
         piece_width: float = PIECE_WIDTH,
+        num_beams: int = 1,
     ):
         if tiling not in TILINGS:
             raise BadValueError(f"--tiling {tiling}: choose one of {', '.join(TILINGS)}")
@@ -93,6 +94,9 @@ class KosmosEngine:
             raise BadValueError("strips: need strip_scale > 0 and 0 ≤ strip_overlap < 1")
         if not piece_width > 0:
             raise BadValueError("lines: need piece_width > 0 (line heights)")
+        if num_beams < 1:
+            raise BadValueError(f"--num-beams {num_beams}: need at least 1")
+        self.num_beams = num_beams
         self.model, self.processor = model.eval(), processor
         self.tiling, self.strip_scale, self.strip_overlap = tiling, strip_scale, strip_overlap
         self.piece_width = piece_width
@@ -160,7 +164,7 @@ class KosmosEngine:
             **inputs,
             max_new_tokens=self.max_new_tokens,
             do_sample=False,
-            num_beams=1,
+            num_beams=self.num_beams,
             stopping_criteria=StoppingCriteriaList(
                 [LoopStop(self.processor.tokenizer, prompt_len)]
             ),
