@@ -10,7 +10,8 @@
 #      numbers and punctuation, as on the pages);
 #   4. half line pieces of 514 rendered training pages (data engine, training fonts), cut as
 #      `--tiling lines` cuts a page, half lines as in stage 3;
-#   5. the same mixture again at a lower learning rate, drawing from a larger pool.
+#   5. the same mixture again at a lower learning rate, drawing from a larger pool;
+#   6. the same mixture over 300 more training pages (seed 2), 4,000 steps at 1.5e-4.
 # Every stage resumes from its last checkpoint, so the script can be stopped and run again;
 # a finished stage is skipped. Do not run it while the test suite runs (they share the cores).
 #   bash scripts/train-bundled-reader.sh [RUNS_DIR]
@@ -32,6 +33,9 @@ stage() {  # name base level text patches batch lr steps samples [extra options]
     --resume "${@:10}"
 }
 
+# the `readmes` corpus of stages 3-6 and of the rendered pages: without these wheels it holds
+# only the installed packages' READMEs (≈ 36 instead of ≈ 285 documents), other data
+"$LIT" data fetch-readmes
 stage 1-words scratch:small  word random      32  16 1e-3 "${WORD_STEPS:-7000}" 120000 --init positional
 stage 2-lines "$RUNS/1-words" line shakespeare 128 16 5e-4 "${LINE_STEPS:-5000}" 100000
 stage 3-mixed "$RUNS/2-lines" line shakespeare+readmes+random 128 16 3e-4 "${MIX_STEPS:-2500}" 60000
@@ -43,14 +47,17 @@ stage 4-pieces "$RUNS/3-mixed" piece shakespeare+readmes+random 128 16 3e-4 "${P
   --pages "$RUNS/pages"
 stage 5-pieces "$RUNS/4-pieces" piece shakespeare+readmes+random 128 16 2e-4 "${PIECE2_STEPS:-3000}" 112000 \
   --pages "$RUNS/pages"
+"$LIT" data render --out "$RUNS/pages/s2" --n 300 --seed 2 --split train  # (after stage 5)
+stage 6-pieces "$RUNS/5-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "${PIECE3_STEPS:-4000}" 192000 \
+  --pages "$RUNS/pages"
 
 DEST=checkpoints/reader-small
 mkdir -p "$DEST"
 for f in config.json generation_config.json model.safetensors processor_config.json \
          tokenizer.json tokenizer_config.json train_summary.json; do
-  cp "$RUNS/5-pieces/$f" "$DEST/"
+  cp "$RUNS/6-pieces/$f" "$DEST/"
 done
-for s in 1-words 2-lines 3-mixed 4-pieces; do  # the record of every stage
+for s in 1-words 2-lines 3-mixed 4-pieces 5-pieces; do  # the record of every stage
   cp "$RUNS/$s/train_summary.json" "$DEST/train_summary_$s.json"
 done
 cat > "$DEST/literate_reader.json" <<JSON
