@@ -11,7 +11,8 @@
 #   4. half line pieces of 514 rendered training pages (data engine, training fonts), cut as
 #      `--tiling lines` cuts a page, half lines as in stage 3;
 #   5. the same mixture again at a lower learning rate, drawing from a larger pool;
-#   6. the same mixture over 300 more training pages (seed 2), 4,000 steps at 1.5e-4.
+#   6. the same mixture over 300 more training pages (seed 2), 4,000 steps at 1.5e-4;
+#   7. again with 300 more (seed 3), 3,000 steps at 1.5e-4.
 # Every stage resumes from its last checkpoint, so the script can be stopped and run again;
 # a finished stage is skipped. Do not run it while the test suite runs (they share the cores).
 #   bash scripts/train-bundled-reader.sh [RUNS_DIR]
@@ -50,14 +51,17 @@ stage 5-pieces "$RUNS/4-pieces" piece shakespeare+readmes+random 128 16 2e-4 "${
 "$LIT" data render --out "$RUNS/pages/s2" --n 300 --seed 2 --split train  # (after stage 5)
 stage 6-pieces "$RUNS/5-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "${PIECE3_STEPS:-4000}" 192000 \
   --pages "$RUNS/pages"
+"$LIT" data render --out "$RUNS/pages/s3" --n 300 --seed 3 --split train  # (after stage 6)
+stage 7-pieces "$RUNS/6-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "${PIECE4_STEPS:-3000}" 240000 \
+  --pages "$RUNS/pages"
 
 DEST=checkpoints/reader-small
 mkdir -p "$DEST"
 for f in config.json generation_config.json model.safetensors processor_config.json \
          tokenizer.json tokenizer_config.json train_summary.json; do
-  cp "$RUNS/6-pieces/$f" "$DEST/"
+  cp "$RUNS/7-pieces/$f" "$DEST/"
 done
-for s in 1-words 2-lines 3-mixed 4-pieces 5-pieces; do  # the record of every stage
+for s in 1-words 2-lines 3-mixed 4-pieces 5-pieces 6-pieces; do  # the record of every stage
   cp "$RUNS/$s/train_summary.json" "$DEST/train_summary_$s.json"
 done
 cat > "$DEST/literate_reader.json" <<JSON
