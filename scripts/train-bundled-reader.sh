@@ -66,6 +66,6 @@ for s in 1-words 2-lines 3-mixed 4-pieces 5-pieces 6-pieces; do  # the record of
 done
 cat > "$DEST/literate_reader.json" <<JSON
 {"tiling": "lines", "piece_width": 14.0, "max_patches": 128, "batch_size": 16,
- "max_new_tokens": 128}
+ "max_new_tokens": 128, "num_beams": 3}
 JSON
 echo "bundled reader in $DEST"
