@@ -34,7 +34,7 @@ stage() {  # name base level text patches batch lr steps samples [extra options]
     --resume "${@:10}"
 }
 
-# the `readmes` corpus of stages 3-6 and of the rendered pages: without these wheels it holds
+# the `readmes` corpus of stages 3-7 and of the rendered pages: without these wheels it holds
 # only the installed packages' READMEs (≈ 36 instead of ≈ 285 documents), other data
 "$LIT" data fetch-readmes
 stage 1-words scratch:small  word random      32  16 1e-3 "${WORD_STEPS:-7000}" 120000 --init positional

@@ -114,11 +114,8 @@ def offline_fetcher():
     except ImportError:  # weasyprint < 70 takes any callable
         return _no_fetch
 
-    class Offline(URLFetcher):
+    class Offline(URLFetcher):  # its __call__ goes through fetch
         def fetch(self, url, headers=None):
-            _no_fetch(url)
-
-        def __call__(self, url):
             _no_fetch(url)
 
     return Offline()

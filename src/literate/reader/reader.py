@@ -54,8 +54,8 @@ class Reader:
     ) -> Reader:
         """``model``: ``"bundled"``, a hub id such as ``microsoft/kosmos-2.5`` or a local
         directory in that layout (kosmos engine); ``engine_kwargs``: ``device``, ``dtype``,
-        ``max_patches``, ``batch_size``, ``max_new_tokens``, ``tiling`` (kosmos) or ``lang``,
-        ``psm``."""
+        ``max_patches``, ``batch_size``, ``max_new_tokens``, ``tiling``, ``num_beams`` (kosmos)
+        or ``lang``, ``psm``."""
         return cls(make_engine(engine, model, **engine_kwargs), dpi, max_pixels)
 
     @property
