@@ -79,18 +79,22 @@ def read(
 
     if task not in TASKS:
         raise BadValueError(f"--task {task}: choose one of {', '.join(TASKS)}")
-    kwargs = {}
-    if engine == "kosmos":
-        kwargs = dict(
-            max_patches=max_patches,
-            device=device,
-            dtype=dtype,
-            batch_size=batch_size,
-            max_new_tokens=max_new_tokens,
-            tiling=tiling,
-            num_beams=num_beams,
-        )
+    kwargs = _kosmos_options(
+        engine,
+        max_patches=max_patches,
+        device=device,
+        dtype=dtype,
+        batch_size=batch_size,
+        max_new_tokens=max_new_tokens,
+        tiling=tiling,
+        num_beams=num_beams,
+    )
     return read_command(inputs, out, task, engine, model, quiet, dpi, **kwargs)
+
+
+def _kosmos_options(engine: str, **options) -> dict:
+    """The reader options only the Kosmos engine takes (Tesseract ignores them)."""
+    return options if engine == "kosmos" else {}
 
 
 @train_app.command("lm")
@@ -367,15 +371,14 @@ def eval_reader_cmd(
 
     if task not in TASKS:
         raise BadValueError(f"--task {task}: choose one of {', '.join(TASKS)}")
-    kwargs = {}
-    if engine == "kosmos":
-        kwargs = dict(
-            max_patches=max_patches,
-            device=device,
-            batch_size=batch_size,
-            tiling=tiling,
-            num_beams=num_beams,
-        )
+    kwargs = _kosmos_options(
+        engine,
+        max_patches=max_patches,
+        device=device,
+        batch_size=batch_size,
+        tiling=tiling,
+        num_beams=num_beams,
+    )
     scores = evaluate_reader(folder, Reader.from_pretrained(model, engine, **kwargs), task, limit)
     for line in scores.errors:
         _error(line)
