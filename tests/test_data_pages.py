@@ -1,8 +1,10 @@
 """The data engine's ground truth agrees with itself and with its source."""
 
+import dataclasses
 import json
 import random
 import re
+import subprocess
 from collections import Counter
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from literate.data.corpora import Document
 from literate.data.generated import GENERATED, readme_page, shakespeare_scene
 from literate.data.pages import (
+    CSS_FAMILY,
     Style,
     line_text_without_markers,
     markdown_text,
@@ -18,7 +21,7 @@ from literate.data.pages import (
     split_fonts,
     write_dataset,
 )
-from literate.data.render import TEST_FONTS
+from literate.data.render import TEST_FONTS, available_fonts
 
 pytest.importorskip("weasyprint")
 
@@ -87,6 +90,19 @@ def test_pdf_renders_offline_without_the_images_it_cannot_fetch():
     md = '# Title\n\n<img src="https://x/y.svg"> text ![b](https://x/z.png)\n'
     pdf = render_pdf(md, Style.sample(random.Random(0), split_fonts("train")))
     assert pdf.startswith(b"%PDF")
+
+
+def test_every_font_family_renders_in_its_own_face(tmp_path):
+    # fontconfig falls back silently to another face for a family name it does not know
+    base = Style.sample(random.Random(0), ["dejavu-sans"])
+    for family in available_fonts():
+        style = dataclasses.replace(base, family=family, heading_family=family)
+        path = tmp_path / f"{family}.pdf"
+        path.write_bytes(render_pdf("# Title\n\nplain and **bold** words", style))
+        listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+        embedded = {row.split()[0].split("+")[-1] for row in listing.splitlines()[2:]}
+        want = CSS_FAMILY[family].replace(" ", "-")
+        assert embedded and all(name.startswith(want) for name in embedded), (family, embedded)
 
 
 def test_dataset_is_deterministic_resumable_and_split_by_font(tmp_path):

@@ -41,6 +41,14 @@ CSS_FAMILY = {
     "carlito": "Carlito",
     "caladea": "Caladea",
     "c059": "C059",
+    "nimbus-sans": "Nimbus Sans",
+    "nimbus-sans-narrow": "Nimbus Sans Narrow",
+    "nimbus-roman": "Nimbus Roman",
+    "p052": "P052",
+    "urw-bookman": "URW Bookman",
+    "urw-gothic": "URW Gothic",
+    "linux-libertine": "Linux Libertine O",
+    "linux-biolinum": "Linux Biolinum O",
 }
 PAGE_SIZES = {"A4": (210, 297), "A5": (148, 210), "letter": (216, 279), "receipt": (90, 280)}
 assert set(CSS_FAMILY) == set(FONTS)

@@ -30,6 +30,16 @@ FONTS = {
     "carlito": ("Carlito-Regular.ttf", "Carlito-Bold.ttf"),
     "caladea": ("Caladea-Regular.ttf", "Caladea-Bold.ttf"),
     "c059": ("C059-Roman.otf", "C059-Bold.otf"),
+    # more training families (fonts-urw-base35, fonts-linuxlibertine): the reader generalises to
+    # unseen fonts from the spread of the fonts it was trained on
+    "nimbus-sans": ("NimbusSans-Regular.otf", "NimbusSans-Bold.otf"),
+    "nimbus-sans-narrow": ("NimbusSansNarrow-Regular.otf", "NimbusSansNarrow-Bold.otf"),
+    "nimbus-roman": ("NimbusRoman-Regular.otf", "NimbusRoman-Bold.otf"),
+    "p052": ("P052-Roman.otf", "P052-Bold.otf"),
+    "urw-bookman": ("URWBookman-Light.otf", "URWBookman-Demi.otf"),
+    "urw-gothic": ("URWGothic-Book.otf", "URWGothic-Demi.otf"),
+    "linux-libertine": ("LinLibertine_R.otf", "LinLibertine_RB.otf"),
+    "linux-biolinum": ("LinBiolinum_R.otf", "LinBiolinum_RB.otf"),
 }
 
 # Two families never used for training: the held-out split of `bench reader` is set in them.
