@@ -8,8 +8,9 @@ def test_bench_reader_rows_on_held_out_sets(tmp_path):
     model = tmp_path / "tiny"
     build_reader(model, size="tiny", coordinate_bins=256)
     out = tmp_path / "r.json"
-    payload = run_bench(True, str(out), str(tmp_path / "work"), 2, str(model), 2, 4)
+    payload = run_bench(True, str(out), str(tmp_path / "work"), 2, str(model), 2, 4, num_beams=2)
     assert json.loads(out.read_text())["n_pages"] == 2
+    assert "--num-beams 2" in payload["command"]
     got = {(r["engine"], r["set"], r["task"]) for r in payload["rows"]}
     for engine in ("tesseract", "kosmos"):
         assert {

@@ -428,13 +428,16 @@ def bench_reader_cmd(
     model: str = typer.Option("bundled", help="The Kosmos-2.5 reader to compare."),
     pages: int | None = typer.Option(None, min=1, help="Pages (default 100, quick 4)."),
     snippets: int | None = typer.Option(None, min=2, help="Snippets (default 200, quick 8)."),
+    num_beams: int | None = typer.Option(
+        None, min=1, help="Beam width of the Kosmos reader (default: the checkpoint's)."
+    ),
 ) -> None:
     """A Kosmos-2.5 reader vs Tesseract on held-out pages and snippets."""
     from literate.reader.bench import run_bench
 
     default = f"benchmarks/results/reader{'_quick' if quick else ''}.json"
     work_dir = str(work) if work else None
-    run_bench(quick, str(json_out or default), work_dir, threads, model, pages, snippets)
+    run_bench(quick, str(json_out or default), work_dir, threads, model, pages, snippets, num_beams)
 
 
 @data_app.command("corpora")

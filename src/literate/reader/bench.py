@@ -100,7 +100,9 @@ def run_bench(
     model: str = "bundled",
     pages: int | None = None,
     snippets: int | None = None,
+    num_beams: int | None = None,
 ) -> dict:
+    """``num_beams``: the Kosmos reader's beam width (default: the checkpoint's own)."""
     import transformers
     from rich.console import Console
     from rich.table import Table
@@ -126,7 +128,7 @@ def run_bench(
             "the set the README reports"
         )
     try:
-        readers.append(Reader.from_pretrained(model, engine="kosmos"))
+        readers.append(Reader.from_pretrained(model, engine="kosmos", num_beams=num_beams))
     except CheckpointError as e:
         notes.append(f"kosmos row skipped: {e}")
     rows = []
@@ -149,7 +151,9 @@ def run_bench(
     payload = {
         "command": "literate bench reader"
         + (" --quick" if quick else "")
-        + f" --model {model} --json {json_path}",
+        + f" --model {model}"
+        + ("" if num_beams is None else f" --num-beams {num_beams}")
+        + f" --json {json_path}",
         "n_pages": n_pages,
         "n_snippets": n_snips,
         "pages": "data engine, test split, held-out fonts (carlito, caladea), 150 dpi",
