@@ -104,6 +104,7 @@ def test_resume_continues_from_the_last_checkpoint(tmp_path):
         out=str(tmp_path / "r"),
         level="word",
         coordinate_bins=256,
+        max_patches=32,
         train_samples=200,
         eval_samples=8,
         batch_size=4,
@@ -117,6 +118,7 @@ def test_resume_continues_from_the_last_checkpoint(tmp_path):
     assert summary["global_step"] == 6
     engine = KosmosEngine.from_pretrained(str(tmp_path / "r"), max_new_tokens=8)
     assert engine.model.config.text_config.vocab_size == len(engine.processor.tokenizer)
+    assert engine.processor.image_processor.max_patches == 32  # saved as trained
 
 
 @pytest.mark.parametrize("method,task", [("lora", "md"), ("plora", "mixed")])

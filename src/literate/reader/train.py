@@ -296,6 +296,7 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
     out.mkdir(parents=True, exist_ok=True)
     model, processor = load_base(cfg)
     max_patches = cfg.max_patches or processor.image_processor.max_patches
+    processor.image_processor.max_patches = max_patches  # the saved processor reads as trained
     limit = model.config.text_config.max_position_embeddings
     collator = ReaderCollator(
         processor,
