@@ -268,15 +268,17 @@ def markdown_from_page_lines(lines: list[Line], quantile: float = 0.25, factor: 
     from literate.reader.layout import markdown_from_lines, same_row
 
     keyed, para = [], 0
+    pairs = list(zip(lines, lines[1:], strict=False))
+    new_row = [not same_row(a, b) for a, b in pairs]  # new_row[i - 1]: line i starts a row
     gaps = [
         b.bbox[1] - a.bbox[3]
-        for a, b in zip(lines, lines[1:], strict=False)
-        if not same_row(a, b) and b.bbox[1] >= a.bbox[1]
+        for (a, b), new in zip(pairs, new_row, strict=True)
+        if new and b.bbox[1] >= a.bbox[1]
     ]
     usual = sorted(gaps)[int(quantile * (len(gaps) - 1))] if gaps else 0
     for i, line in enumerate(lines):
         height = line.bbox[3] - line.bbox[1]
-        if i and not same_row(lines[i - 1], line):
+        if i and new_row[i - 1]:
             prev, prev_h = lines[i - 1], keyed[-1][2]
             gap = line.bbox[1] - prev.bbox[3]
             ratio = max(height, prev_h) / max(1, min(height, prev_h))
