@@ -25,6 +25,7 @@ def main() -> None:
     ap.add_argument("--pages", default="runs/bench-reader/held-out-pages")
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--json", default="benchmarks/results/reader_by_kind.json")
+    ap.add_argument("--num-beams", type=int, default=None, help="kosmos (default: checkpoint's)")
     a = ap.parse_args()
 
     from literate.data.pages import write_dataset
@@ -34,7 +35,7 @@ def main() -> None:
     folder = Path(a.pages)
     write_dataset(folder, a.n, 0, "test", 150, False, workers=2)  # as bench reader; resumes
     files = sorted(folder.glob("*.png"))[: a.n]
-    reader = Reader.from_pretrained(a.model, engine=a.engine)
+    reader = Reader.from_pretrained(a.model, engine=a.engine, num_beams=a.num_beams)
     by_kind: dict[str, list] = defaultdict(list)
     for result in reader.read(files, "both").results:
         src = Path(result.document.source)
@@ -45,7 +46,8 @@ def main() -> None:
     for kind, pairs in sorted(by_kind.items()):
         s = score_pages(pairs, "both")
         rows.append({"kind": kind, "n_pages": len(pairs), **{k: round(v, 4) for k, v in s.items()}})
-    write_json(a.json, {"engine": reader.engine.model_name, "rows": rows})
+    beams = getattr(reader.engine, "num_beams", None)
+    write_json(a.json, {"engine": reader.engine.model_name, "num_beams": beams, "rows": rows})
     cols = ("kind", "n_pages", "word_f1", "line_f1_iou50", "mean_iou", "ned", "nted")
     print("| " + " | ".join(cols) + " |")
     for r in rows:
