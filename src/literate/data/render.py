@@ -30,8 +30,8 @@ FONTS = {
     "carlito": ("Carlito-Regular.ttf", "Carlito-Bold.ttf"),
     "caladea": ("Caladea-Regular.ttf", "Caladea-Bold.ttf"),
     "c059": ("C059-Roman.otf", "C059-Bold.otf"),
-    # more training families (fonts-urw-base35, fonts-linuxlibertine): the reader generalises to
-    # unseen fonts from the spread of the fonts it was trained on
+    # more training families (fonts-urw-base35, fonts-linuxlibertine): more faces to generalise
+    # from to the held-out ones (README, "The bundled reader", stage 8)
     "nimbus-sans": ("NimbusSans-Regular.otf", "NimbusSans-Bold.otf"),
     "nimbus-sans-narrow": ("NimbusSansNarrow-Regular.otf", "NimbusSansNarrow-Bold.otf"),
     "nimbus-roman": ("NimbusRoman-Regular.otf", "NimbusRoman-Bold.otf"),
