@@ -79,8 +79,14 @@ def read(
 
     if task not in TASKS:
         raise BadValueError(f"--task {task}: choose one of {', '.join(TASKS)}")
-    kwargs = _kosmos_options(
+    return read_command(  # make_engine hands Tesseract only the options it takes
+        inputs,
+        out,
+        task,
         engine,
+        model,
+        quiet,
+        dpi,
         max_patches=max_patches,
         device=device,
         dtype=dtype,
@@ -89,12 +95,6 @@ def read(
         tiling=tiling,
         num_beams=num_beams,
     )
-    return read_command(inputs, out, task, engine, model, quiet, dpi, **kwargs)
-
-
-def _kosmos_options(engine: str, **options) -> dict:
-    """The reader options only the Kosmos engine takes (Tesseract ignores them)."""
-    return options if engine == "kosmos" else {}
 
 
 @train_app.command("lm")
@@ -371,7 +371,8 @@ def eval_reader_cmd(
 
     if task not in TASKS:
         raise BadValueError(f"--task {task}: choose one of {', '.join(TASKS)}")
-    kwargs = _kosmos_options(
+    reader = Reader.from_pretrained(  # make_engine hands Tesseract only the options it takes
+        model,
         engine,
         max_patches=max_patches,
         device=device,
@@ -379,7 +380,7 @@ def eval_reader_cmd(
         tiling=tiling,
         num_beams=num_beams,
     )
-    scores = evaluate_reader(folder, Reader.from_pretrained(model, engine, **kwargs), task, limit)
+    scores = evaluate_reader(folder, reader, task, limit)
     for line in scores.errors:
         _error(line)
     row = scores.row()
