@@ -12,7 +12,6 @@ import pytest
 from literate.data.corpora import Document
 from literate.data.generated import GENERATED, readme_page, shakespeare_scene
 from literate.data.pages import (
-    CSS_FAMILY,
     Style,
     line_text_without_markers,
     markdown_text,
@@ -21,7 +20,7 @@ from literate.data.pages import (
     split_fonts,
     write_dataset,
 )
-from literate.data.render import TEST_FONTS, available_fonts
+from literate.data.render import FONTS, TEST_FONTS, available_fonts
 
 pytest.importorskip("weasyprint")
 
@@ -101,7 +100,7 @@ def test_every_font_family_renders_in_its_own_face(tmp_path):
         path.write_bytes(render_pdf("# Title\n\nplain and **bold** words", style))
         listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
         embedded = {row.split()[0].split("+")[-1] for row in listing.splitlines()[2:]}
-        want = CSS_FAMILY[family].replace(" ", "-")
+        want = FONTS[family].css.replace(" ", "-")
         assert embedded and all(name.startswith(want) for name in embedded), (family, embedded)
 
 

@@ -30,28 +30,7 @@ from PIL import Image, ImageFilter, ImageOps
 from literate.data.render import FONTS, TEST_FONTS, available_fonts
 from literate.errors import LiterateError
 
-CSS_FAMILY = {
-    "dejavu-sans": "DejaVu Sans",
-    "dejavu-serif": "DejaVu Serif",
-    "liberation-sans": "Liberation Sans",
-    "liberation-serif": "Liberation Serif",
-    "liberation-mono": "Liberation Mono",
-    "freesans": "FreeSans",
-    "freeserif": "FreeSerif",
-    "carlito": "Carlito",
-    "caladea": "Caladea",
-    "c059": "C059",
-    "nimbus-sans": "Nimbus Sans",
-    "nimbus-sans-narrow": "Nimbus Sans Narrow",
-    "nimbus-roman": "Nimbus Roman",
-    "p052": "P052",
-    "urw-bookman": "URW Bookman",
-    "urw-gothic": "URW Gothic",
-    "linux-libertine": "Linux Libertine O",
-    "linux-biolinum": "Linux Biolinum O",
-}
 PAGE_SIZES = {"A4": (210, 297), "A5": (148, 210), "letter": (216, 279), "receipt": (90, 280)}
-assert set(CSS_FAMILY) == set(FONTS)
 
 
 @dataclass(frozen=True)
@@ -81,10 +60,10 @@ class Style:
         w, h = PAGE_SIZES[self.page]
         return f"""
 @page {{ size: {w}mm {h}mm; margin: {self.margin_mm}mm; }}
-body {{ font-family: "{CSS_FAMILY[self.family]}"; font-size: {self.size_pt}pt;
+body {{ font-family: "{FONTS[self.family].css}"; font-size: {self.size_pt}pt;
         line-height: {self.line_height}; overflow-wrap: anywhere;
         column-count: {self.columns}; column-gap: 8mm; }}
-h1, h2, h3, h4 {{ font-family: "{CSS_FAMILY[self.heading_family]}"; line-height: 1.2;
+h1, h2, h3, h4 {{ font-family: "{FONTS[self.heading_family].css}"; line-height: 1.2;
         break-after: avoid; }}
 h1 {{ font-size: 1.9em; }} h2 {{ font-size: 1.5em; }} h3 {{ font-size: 1.2em; }}
 table {{ border-collapse: collapse; margin: 0.5em 0; break-inside: avoid; }}

@@ -11,6 +11,7 @@ import functools
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -18,28 +19,45 @@ from literate.errors import LiterateError
 from literate.reader.types import Line
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
-# family → (regular, bold) file names
+
+
+class FontFamily(NamedTuple):
+    """A face's two files (indexed by ``bold``) and the name CSS and fontconfig know it by."""
+
+    regular: str
+    bold: str
+    css: str
+
+
 FONTS = {
-    "dejavu-sans": ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
-    "dejavu-serif": ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"),
-    "liberation-sans": ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"),
-    "liberation-serif": ("LiberationSerif-Regular.ttf", "LiberationSerif-Bold.ttf"),
-    "liberation-mono": ("LiberationMono-Regular.ttf", "LiberationMono-Bold.ttf"),
-    "freesans": ("FreeSans.ttf", "FreeSansBold.ttf"),
-    "freeserif": ("FreeSerif.ttf", "FreeSerifBold.ttf"),
-    "carlito": ("Carlito-Regular.ttf", "Carlito-Bold.ttf"),
-    "caladea": ("Caladea-Regular.ttf", "Caladea-Bold.ttf"),
-    "c059": ("C059-Roman.otf", "C059-Bold.otf"),
+    "dejavu-sans": FontFamily("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVu Sans"),
+    "dejavu-serif": FontFamily("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVu Serif"),
+    "liberation-sans": FontFamily(
+        "LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "Liberation Sans"
+    ),
+    "liberation-serif": FontFamily(
+        "LiberationSerif-Regular.ttf", "LiberationSerif-Bold.ttf", "Liberation Serif"
+    ),
+    "liberation-mono": FontFamily(
+        "LiberationMono-Regular.ttf", "LiberationMono-Bold.ttf", "Liberation Mono"
+    ),
+    "freesans": FontFamily("FreeSans.ttf", "FreeSansBold.ttf", "FreeSans"),
+    "freeserif": FontFamily("FreeSerif.ttf", "FreeSerifBold.ttf", "FreeSerif"),
+    "carlito": FontFamily("Carlito-Regular.ttf", "Carlito-Bold.ttf", "Carlito"),
+    "caladea": FontFamily("Caladea-Regular.ttf", "Caladea-Bold.ttf", "Caladea"),
+    "c059": FontFamily("C059-Roman.otf", "C059-Bold.otf", "C059"),
     # more training families (fonts-urw-base35, fonts-linuxlibertine): more faces to generalise
     # from to the held-out ones (README, "The bundled reader", stage 8)
-    "nimbus-sans": ("NimbusSans-Regular.otf", "NimbusSans-Bold.otf"),
-    "nimbus-sans-narrow": ("NimbusSansNarrow-Regular.otf", "NimbusSansNarrow-Bold.otf"),
-    "nimbus-roman": ("NimbusRoman-Regular.otf", "NimbusRoman-Bold.otf"),
-    "p052": ("P052-Roman.otf", "P052-Bold.otf"),
-    "urw-bookman": ("URWBookman-Light.otf", "URWBookman-Demi.otf"),
-    "urw-gothic": ("URWGothic-Book.otf", "URWGothic-Demi.otf"),
-    "linux-libertine": ("LinLibertine_R.otf", "LinLibertine_RB.otf"),
-    "linux-biolinum": ("LinBiolinum_R.otf", "LinBiolinum_RB.otf"),
+    "nimbus-sans": FontFamily("NimbusSans-Regular.otf", "NimbusSans-Bold.otf", "Nimbus Sans"),
+    "nimbus-sans-narrow": FontFamily(
+        "NimbusSansNarrow-Regular.otf", "NimbusSansNarrow-Bold.otf", "Nimbus Sans Narrow"
+    ),
+    "nimbus-roman": FontFamily("NimbusRoman-Regular.otf", "NimbusRoman-Bold.otf", "Nimbus Roman"),
+    "p052": FontFamily("P052-Roman.otf", "P052-Bold.otf", "P052"),
+    "urw-bookman": FontFamily("URWBookman-Light.otf", "URWBookman-Demi.otf", "URW Bookman"),
+    "urw-gothic": FontFamily("URWGothic-Book.otf", "URWGothic-Demi.otf", "URW Gothic"),
+    "linux-libertine": FontFamily("LinLibertine_R.otf", "LinLibertine_RB.otf", "Linux Libertine O"),
+    "linux-biolinum": FontFamily("LinBiolinum_R.otf", "LinBiolinum_RB.otf", "Linux Biolinum O"),
 }
 
 # Two families never used for training: the held-out split of `bench reader` is set in them.
