@@ -116,7 +116,7 @@ def guided_loss(
     )  # [B, K, T]
     on_slots = probs.masked_select(slots.unsqueeze(1)).view(*tokens.shape, -1)  # [B, K, L]
     mass = (on_slots * targets).sum(-1)[valid]
-    return -(mass + 1e-6).log().mean(), float(mass.mean())
+    return -(mass + 1e-6).log().mean(), float(mass.detach().mean())
 
 
 def decoder_layers(model):
