@@ -14,6 +14,8 @@
 #   6. the same mixture over 300 more training pages (seed 2), 4,000 steps at 1.5e-4;
 #   7. again with 300 more (seed 3), 3,000 steps at 1.5e-4;
 #   8. with 600 more (seeds 4, 5), set in 16 training font families instead of 8, 9,000 steps at 1.5e-4.
+#   9. with 600 more (seeds 6, 7), 8,000 steps at 1e-4 (the sessions ran stages 8-9 with
+#      --eval-steps 500).
 # Every stage resumes from its last checkpoint, so the script can be stopped and run again;
 # a finished stage is skipped. Do not run it while the test suite runs (they share the cores).
 #   bash scripts/train-bundled-reader.sh [RUNS_DIR]
@@ -61,14 +63,18 @@ stage 7-pieces "$RUNS/6-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "
 "$LIT" data render --out "$RUNS/pages/s5" --n 300 --seed 5 --split train
 stage 8-pieces "$RUNS/7-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "${PIECE5_STEPS:-9000}" 360000 \
   --pages "$RUNS/pages"
+"$LIT" data render --out "$RUNS/pages/s6" --n 300 --seed 6 --split train  # (after stage 8)
+"$LIT" data render --out "$RUNS/pages/s7" --n 300 --seed 7 --split train
+stage 9-pieces "$RUNS/8-pieces" piece shakespeare+readmes+random 128 16 1e-4 "${PIECE6_STEPS:-8000}" 480000 \
+  --pages "$RUNS/pages"
 
 DEST=checkpoints/reader-small
 mkdir -p "$DEST"
 for f in config.json generation_config.json model.safetensors processor_config.json \
          tokenizer.json tokenizer_config.json train_summary.json; do
-  cp "$RUNS/8-pieces/$f" "$DEST/"
+  cp "$RUNS/9-pieces/$f" "$DEST/"
 done
-for s in 1-words 2-lines 3-mixed 4-pieces 5-pieces 6-pieces 7-pieces; do  # the record of every stage
+for s in 1-words 2-lines 3-mixed 4-pieces 5-pieces 6-pieces 7-pieces 8-pieces; do  # the record of every stage
   cp "$RUNS/$s/train_summary.json" "$DEST/train_summary_$s.json"
 done
 cat > "$DEST/literate_reader.json" <<JSON
