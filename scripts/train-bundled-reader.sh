@@ -13,7 +13,7 @@
 #   5. the same mixture again at a lower learning rate, drawing from a larger pool;
 #   6. the same mixture over 300 more training pages (seed 2), 4,000 steps at 1.5e-4;
 #   7. again with 300 more (seed 3), 3,000 steps at 1.5e-4;
-#   8. with 600 more (seeds 4, 5), set in 16 training font families instead of 8, 9,000 steps at 1.5e-4.
+#   8. with 600 more (seeds 4, 5), set in 16 training font families instead of 8, 9,000 steps at 1.5e-4;
 #   9. with 600 more (seeds 6, 7), 8,000 steps at 1e-4 (the sessions ran stages 8-9 with
 #      --eval-steps 500).
 # Every stage resumes from its last checkpoint, so the script can be stopped and run again;
@@ -58,7 +58,7 @@ stage 6-pieces "$RUNS/5-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "
 stage 7-pieces "$RUNS/6-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "${PIECE4_STEPS:-3000}" 240000 \
   --pages "$RUNS/pages"
 # (after stage 7; the sessions that trained the bundled reader set stages 1-7 and pages s0-s3 in
-# the 8 training font families of the time, stage 8 in 16; a rerun uses the 16 throughout)
+# the 8 training font families of the time, stages 8-9 in 16; a rerun uses the 16 throughout)
 "$LIT" data render --out "$RUNS/pages/s4" --n 300 --seed 4 --split train
 "$LIT" data render --out "$RUNS/pages/s5" --n 300 --seed 5 --split train
 stage 8-pieces "$RUNS/7-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "${PIECE5_STEPS:-9000}" 360000 \
