@@ -14,7 +14,8 @@
 #   6. the same mixture over 300 more training pages (seed 2), 4,000 steps at 1.5e-4;
 #   7. again with 300 more (seed 3), 3,000 steps at 1.5e-4;
 #   8. with 600 more (seeds 4, 5), set in 16 training font families instead of 8, 9,000 steps at 1.5e-4;
-#   9. with 600 more (seeds 6, 7), 8,000 steps at 1e-4 (the sessions ran stages 8-9 with
+#   9. with 600 more (seeds 6, 7), 8,000 steps at 1e-4;
+#  10. with 600 more (seeds 8, 9), 8,000 steps at 1e-4 (the sessions ran stages 8-10 with
 #      --eval-steps 500).
 # Every stage resumes from its last checkpoint, so the script can be stopped and run again;
 # a finished stage is skipped. Do not run it while the test suite runs (they share the cores).
@@ -58,7 +59,7 @@ stage 6-pieces "$RUNS/5-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "
 stage 7-pieces "$RUNS/6-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "${PIECE4_STEPS:-3000}" 240000 \
   --pages "$RUNS/pages"
 # (after stage 7; the sessions that trained the bundled reader set stages 1-7 and pages s0-s3 in
-# the 8 training font families of the time, stages 8-9 in 16; a rerun uses the 16 throughout)
+# the 8 training font families of the time, stages 8-10 in 16; a rerun uses the 16 throughout)
 "$LIT" data render --out "$RUNS/pages/s4" --n 300 --seed 4 --split train
 "$LIT" data render --out "$RUNS/pages/s5" --n 300 --seed 5 --split train
 stage 8-pieces "$RUNS/7-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "${PIECE5_STEPS:-9000}" 360000 \
@@ -67,14 +68,18 @@ stage 8-pieces "$RUNS/7-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "
 "$LIT" data render --out "$RUNS/pages/s7" --n 300 --seed 7 --split train
 stage 9-pieces "$RUNS/8-pieces" piece shakespeare+readmes+random 128 16 1e-4 "${PIECE6_STEPS:-8000}" 480000 \
   --pages "$RUNS/pages"
+"$LIT" data render --out "$RUNS/pages/s8" --n 300 --seed 8 --split train  # (after stage 9)
+"$LIT" data render --out "$RUNS/pages/s9" --n 300 --seed 9 --split train
+stage 10-pieces "$RUNS/9-pieces" piece shakespeare+readmes+random 128 16 1e-4 "${PIECE7_STEPS:-8000}" 600000 \
+  --pages "$RUNS/pages"
 
 DEST=checkpoints/reader-small
 mkdir -p "$DEST"
 for f in config.json generation_config.json model.safetensors processor_config.json \
          tokenizer.json tokenizer_config.json train_summary.json; do
-  cp "$RUNS/9-pieces/$f" "$DEST/"
+  cp "$RUNS/10-pieces/$f" "$DEST/"
 done
-for s in 1-words 2-lines 3-mixed 4-pieces 5-pieces 6-pieces 7-pieces 8-pieces; do  # the record of every stage
+for s in 1-words 2-lines 3-mixed 4-pieces 5-pieces 6-pieces 7-pieces 8-pieces 9-pieces; do  # the record of every stage
   cp "$RUNS/$s/train_summary.json" "$DEST/train_summary_$s.json"
 done
 cat > "$DEST/literate_reader.json" <<JSON
