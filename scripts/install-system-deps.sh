@@ -6,7 +6,8 @@ set -euo pipefail
 PACKAGES=(
   tesseract-ocr poppler-utils libpango-1.0-0 libpangoft2-1.0-0
   fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf fonts-crosextra-carlito
-  fonts-crosextra-caladea fonts-urw-base35 fonts-linuxlibertine
+  fonts-crosextra-caladea fonts-urw-base35 fonts-linuxlibertine fonts-open-sans
+  fonts-roboto-unhinted fonts-ebgaramond fonts-cantarell fonts-sil-charis
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -58,6 +58,14 @@ FONTS = {
     "urw-gothic": FontFamily("URWGothic-Book.otf", "URWGothic-Demi.otf", "URW Gothic"),
     "linux-libertine": FontFamily("LinLibertine_R.otf", "LinLibertine_RB.otf", "Linux Libertine O"),
     "linux-biolinum": FontFamily("LinBiolinum_R.otf", "LinBiolinum_RB.otf", "Linux Biolinum O"),
+    # and five more (fonts-open-sans, fonts-roboto-unhinted, fonts-ebgaramond, fonts-cantarell,
+    # fonts-sil-charis): humanist sans and old-style serifs, which the URW clones lack. Not
+    # Noto: its wide coverage changes fontconfig's fallback for the emoji of held-out README pages
+    "open-sans": FontFamily("OpenSans-Regular.ttf", "OpenSans-Bold.ttf", "Open Sans"),
+    "charis": FontFamily("CharisSIL-Regular.ttf", "CharisSIL-Bold.ttf", "Charis SIL"),
+    "roboto": FontFamily("Roboto-Regular.ttf", "Roboto-Bold.ttf", "Roboto"),
+    "eb-garamond": FontFamily("EBGaramond12-Regular.otf", "EBGaramond12-Bold.otf", "EB Garamond"),
+    "cantarell": FontFamily("Cantarell-Regular.otf", "Cantarell-Bold.otf", "Cantarell"),
 }
 
 # Two families never used for training: the held-out split of `bench reader` is set in them.
