@@ -59,7 +59,8 @@ stage 6-pieces "$RUNS/5-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "
 stage 7-pieces "$RUNS/6-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "${PIECE4_STEPS:-3000}" 240000 \
   --pages "$RUNS/pages"
 # (after stage 7; the sessions that trained the bundled reader set stages 1-7 and pages s0-s3 in
-# the 8 training font families of the time, stages 8-10 in 16; a rerun uses the 16 throughout)
+# the 8 training font families of the time, stages 8-10 in 16; a rerun uses the 21 of the data
+# engine today throughout, where their Debian packages are installed)
 "$LIT" data render --out "$RUNS/pages/s4" --n 300 --seed 4 --split train
 "$LIT" data render --out "$RUNS/pages/s5" --n 300 --seed 5 --split train
 stage 8-pieces "$RUNS/7-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "${PIECE5_STEPS:-9000}" 360000 \

@@ -59,8 +59,9 @@ FONTS = {
     "linux-libertine": FontFamily("LinLibertine_R.otf", "LinLibertine_RB.otf", "Linux Libertine O"),
     "linux-biolinum": FontFamily("LinBiolinum_R.otf", "LinBiolinum_RB.otf", "Linux Biolinum O"),
     # and five more (fonts-open-sans, fonts-roboto-unhinted, fonts-ebgaramond, fonts-cantarell,
-    # fonts-sil-charis): humanist sans and old-style serifs, which the URW clones lack. Not
-    # Noto: its wide coverage changes fontconfig's fallback for the emoji of held-out README pages
+    # fonts-sil-charis): sans faces unlike the URW clones' (Open Sans, Cantarell, Roboto) and two
+    # more serifs (Charis SIL, EB Garamond). Not Noto: its wide coverage changes fontconfig's
+    # fallback for the emoji of held-out README pages, and with it their truth
     "open-sans": FontFamily("OpenSans-Regular.ttf", "OpenSans-Bold.ttf", "Open Sans"),
     "charis": FontFamily("CharisSIL-Regular.ttf", "CharisSIL-Bold.ttf", "Charis SIL"),
     "roboto": FontFamily("Roboto-Regular.ttf", "Roboto-Bold.ttf", "Roboto"),
