@@ -3,8 +3,9 @@ them: the X–Y cut's line boxes against the PDF text layer's, per source kind (
 IoU ≥ 0.5 and mean IoU of the matches, as `eval reader` scores a reader's lines), whether
 consecutive text-layer lines come out in the same order, and the pieces a reader is handed.
 "Perfect reading" puts the text layer's own words in each piece (``data.pieces_truth``) and
-joins the pieces as the engine does: the word F1 and the Markdown NED/NTED a reader that
-makes no mistake would reach with this cut and the tiled-page Markdown rule — their ceiling.
+joins the pieces as the engine does (a ruled table's cells merged by its grid): the word F1
+and the Markdown NED/NTED a reader that makes no mistake would reach with this cut and the
+tiled-page Markdown rule — their ceiling.
 
     python benchmarks/reader_segment.py [--pages DIR] [--n 100]
 
@@ -48,9 +49,10 @@ def main() -> None:
     from literate.reader.metrics import f1, match_pairs
     from literate.reader.segment import (
         PIECE_WIDTH,
-        ink_mask,
+        ink_and_rules,
         join_pieces,
         line_height,
+        ruled_grids,
         segment_page,
         xy_cut,
     )
@@ -66,15 +68,16 @@ def main() -> None:
         source = truth["source"].split(":")
         kind = source[1] if source[0] == "generated" else source[0]
         true = lines_from_json(truth["pages"][0])
-        ink = ink_mask(Image.open(png))
-        found = [Line("", box) for box in xy_cut(ink, line_height(ink))]
+        ink, rules = ink_and_rules(Image.open(png))
+        found = [Line("", box) for box in xy_cut(ink, line_height(ink), rules.vertical)]
         pairs_found = match_pairs(found, true)
         matched = [v for v, _, _ in pairs_found]
         ordered, pairs = in_order(pairs_found, len(true))
-        pieces = segment_page(ink, max_width=a.piece_width)
+        pieces = segment_page(ink, max_width=a.piece_width, rules=rules)
         words = page_words(truth)
         perfect = join_pieces(pieces, pieces_truth(words, [p.box for p in pieces]))
-        page = Page(1, *ink.shape[::-1], perfect, markdown_from_page_lines(perfect))
+        md = markdown_from_page_lines(perfect, grids=ruled_grids(rules))
+        page = Page(1, *ink.shape[::-1], perfect, md)
         perfect_pairs[kind].append((page, load_truth(png)[0]))
         perfect_pairs["all"].append(perfect_pairs[kind][-1])
         for s in (sums[kind], sums["all"]):

@@ -75,7 +75,7 @@ def test_piece_dataset_cuts_pages_as_the_engine_does_and_keeps_their_words(tmp_p
     from literate.data.pages import write_dataset
     from literate.reader.data import PieceDataset, page_words
     from literate.reader.engines.kosmos import KosmosEngine
-    from literate.reader.segment import ink_mask, segment_page
+    from literate.reader.segment import ink_and_rules, segment_page
     from literate.reader.train import ReaderTrainConfig, datasets
 
     write_dataset(tmp_path, 2, seed=3, split="train", augmentations=False, workers=1)
@@ -91,7 +91,8 @@ def test_piece_dataset_cuts_pages_as_the_engine_does_and_keeps_their_words(tmp_p
     # the engine's own cut (its default piece width), and every word once in all
     image, pieces, truths = ds.cut(0)
     width = inspect.signature(KosmosEngine).parameters["piece_width"].default
-    assert [p.box for p in pieces] == [p.box for p in segment_page(ink_mask(image), width)]
+    ink, rules = ink_and_rules(image)
+    assert [p.box for p in pieces] == [p.box for p in segment_page(ink, width, rules=rules)]
     page = json.loads(ds.pages[0].with_suffix(".json").read_text())
     on_page = Counter(t for t, _, _ in page_words(page))
     read = Counter(w for lines in truths for ln in lines for w in ln.text.split())

@@ -1,7 +1,7 @@
 """Markdown from read lines: paragraphs, headings, lists, key–value lines and tables."""
 
 from literate.reader.engines.kosmos import markdown_from_page_lines
-from literate.reader.layout import markdown_from_lines, rows_of, table_runs
+from literate.reader.layout import Grid, markdown_from_lines, merge_cells, rows_of, table_runs
 from literate.reader.types import Line
 
 
@@ -78,3 +78,47 @@ def test_a_long_tall_paragraph_is_not_a_heading():
     words = " ".join(["word"] * 14)
     lines = [line(words, 0, 0, h=40), line("body", 0, 60), line("text", 0, 85)]
     assert markdown_from_lines(keyed(lines, [0, 1, 2])).startswith(words + "\n\n")
+
+
+def test_wrapped_cells_of_a_ruled_table_are_one_cell_each():
+    grid = Grid(xs=(100, 300, 360, 440), ys=(50, 100, 160, 220))
+    lines = [
+        Line("Receipt no. 61971", (20, 10, 200, 30)),
+        Line("Item", (110, 65, 150, 85)),
+        Line("Qt", (310, 55, 350, 75)),  # "Qty" broken at the column's edge
+        Line("y", (310, 77, 322, 97)),
+        Line("Price", (370, 65, 420, 85)),
+        Line("See the", (110, 105, 180, 125)),  # words wrapped: a space
+        Line("documentation", (110, 130, 290, 150)),
+        Line("4", (310, 120, 320, 140)),
+        Line("78.4", (370, 110, 430, 130)),
+        Line("9", (370, 132, 380, 152)),
+        Line("Tea", (110, 180, 150, 200)),
+        Line("2", (310, 180, 320, 200)),
+        Line("3.99", (370, 180, 420, 200)),
+        Line("Total: 1024.17", (20, 240, 200, 260)),
+    ]
+    items = merge_cells([(k, ln, 20) for k, ln in enumerate(lines)], [grid])
+    assert [ln.text for _, ln, _ in items] == [
+        "Receipt no. 61971",
+        "Item",
+        "Qty",
+        "Price",
+        "See the documentation",
+        "4",
+        "78.49",
+        "Tea",
+        "2",
+        "3.99",
+        "Total: 1024.17",
+    ]
+    assert items[2][1].bbox[1::2] == (50, 100) and items[2][0] == 2  # the grid's row, first key
+    md = markdown_from_page_lines(lines, grids=[grid])
+    assert "| Item | Qty | Price |\n|---|---|---|\n| See the documentation | 4 | 78.49 |" in md
+    assert md.startswith("Receipt no. 61971\n\n|") and md.endswith("|\n\nTotal: 1024.17")
+
+
+def test_a_grid_cell_is_found_by_the_lines_centre():
+    grid = Grid(xs=(0, 10, 20), ys=(0, 10, 20))
+    assert grid.cell_of((12, 2, 18, 8)) == (0, 1) and grid.cell_of((2, 12, 8, 18)) == (1, 0)
+    assert grid.cell_of((25, 2, 30, 8)) is None and merge_cells([], [grid]) == []

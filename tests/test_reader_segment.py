@@ -11,9 +11,12 @@ from literate.data.pages import augment
 from literate.data.render import font, render_blocks
 from literate.reader.segment import (
     Piece,
+    ink_and_rules,
     ink_mask,
     join_pieces,
+    line_height,
     long_runs,
+    ruled_grids,
     runs,
     segment_page,
     xy_cut,
@@ -121,3 +124,65 @@ def test_columns_whose_lines_do_not_line_up_are_read_one_after_the_other():
     assert [x0 < 450 for x0, *_ in got] == [True] * 3 + [False] * 4
     tops = [y0 for _, y0, *_ in got]
     assert tops[:3] == sorted(tops[:3]) and tops[3:] == sorted(tops[3:])
+
+
+def _two_columns_on_offset_baselines() -> Image.Image:
+    im = Image.new("RGB", (900, 420), "white")
+    d = ImageDraw.Draw(im)
+    f = font("dejavu-sans", 20)
+    for i in range(10):  # 26 px apart, the right column 13 px lower: every row holds ink
+        d.text((20, 20 + 26 * i), f"left column line {i} of text", font=f, fill="black")
+        d.text((470, 33 + 26 * i), f"right column line {i} of text", font=f, fill="black")
+    return im
+
+
+def test_line_height_sees_through_columns_on_offset_baselines():
+    ink = ink_mask(_two_columns_on_offset_baselines())
+    assert max(b - a for a, b in runs(ink.sum(axis=1) >= 2)) > 200  # rows merge page-wide
+    assert 15 <= line_height(ink) <= 25
+    got = xy_cut(ink, line_height(ink))
+    assert [x0 < 450 for x0, *_ in got] == [True] * 10 + [False] * 10
+
+
+def _ruled_table(hairline: bool) -> Image.Image:
+    """A paragraph left of a ruled table whose cells wrap (rows do not line up)."""
+    im = Image.new("RGB", (900, 400), "white")
+    d = ImageDraw.Draw(im)
+    f = font("dejavu-sans", 18)
+    colour, width = ((150, 150, 150), 1) if hairline else ("black", 2)
+    for i in range(4):
+        d.text((20, 40 + 28 * i), f"a paragraph line {i}", font=f, fill="black")
+    for y in (20, 100, 180, 260):
+        d.line((400, y, 880, y), fill=colour, width=width)
+    for x in (400, 600, 700, 880):
+        d.line((x, 20, x, 260), fill=colour, width=width)
+    cells = [("Item", 410, 40), ("Qt", 610, 30), ("y", 610, 60), ("Price", 710, 55)]
+    cells += [("Tea", 410, 120), ("2", 610, 150), ("78.4", 710, 110), ("9", 710, 140)]
+    cells += [("Cake", 410, 200), ("1", 610, 225), ("3.99", 710, 215)]
+    for text, x, y in cells:  # top, middle or bottom of their cells: rows do not line up
+        d.text((x, y), text, font=f, fill="black")
+    return im
+
+
+def test_ruled_grids_are_found_from_rules_hairlines_too():
+    for hairline in (False, True):
+        ink, rules = ink_and_rules(_ruled_table(hairline))
+        (grid,) = ruled_grids(rules)
+        assert len(grid.xs) == 4 and len(grid.ys) == 4, hairline
+        assert _boxes_match(grid.xs, (400, 600, 700, 880), 2) and grid.ys[0] in range(19, 22)
+        assert not ink[:, 398:404].any()  # the rules are not ink, nor their crossings
+    frame = Image.new("RGB", (400, 200), "white")
+    ImageDraw.Draw(frame).rectangle((10, 10, 390, 190), outline="black", width=2)
+    assert ruled_grids(ink_and_rules(frame)[1]) == []  # one cell is no table
+
+
+def test_a_table_beside_a_paragraph_is_read_after_it_and_not_cut_into_columns():
+    ink, rules = ink_and_rules(_ruled_table(hairline=True))
+    got = xy_cut(ink, line_height(ink), rules.vertical)
+    assert [x0 < 400 for x0, *_ in got] == [True] * 4 + [False] * 11
+    rows = [(y0 - 20) // 80 for _, y0, *_ in got[4:]]
+    assert rows == sorted(rows)  # grid row by row, not column by column
+    pieces = segment_page(ink, rules=rules)
+    assert len({p.segment for p in pieces}) == 15
+    unruled = xy_cut(ink, line_height(ink))  # without the rules: the table's columns in turn
+    assert [x0 < 600 for x0, *_ in unruled[4:]] == [True] * 3 + [False] * 8

@@ -18,7 +18,7 @@ from literate.data.render import render_blocks, render_snippet, sample_blocks, t
 from literate.errors import InputNotFoundError
 from literate.reader.documents import load_document
 from literate.reader.metrics import intersection
-from literate.reader.segment import PIECE_WIDTH, ink_mask, segment_page
+from literate.reader.segment import PIECE_WIDTH, ink_and_rules, segment_page
 from literate.reader.strips import lines_inside, strip_height_for
 from literate.reader.types import Line, lines_from_json
 
@@ -204,7 +204,8 @@ class PieceDataset(SeededDataset):
             path = self.pages[j]
             words = page_words(json.loads(path.with_suffix(".json").read_text()))
             image = load_document(path).pages[0]
-            pieces = segment_page(ink_mask(image), self.max_width)
+            ink, rules = ink_and_rules(image)
+            pieces = segment_page(ink, self.max_width, rules=rules)
             self._cut[j] = (image, pieces, pieces_truth(words, [p.box for p in pieces]))
         return self._cut[j]
 

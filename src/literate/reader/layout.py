@@ -8,10 +8,15 @@ Pure functions; ``benchmarks/reader_segment.py`` measures the rules with perfect
 
 from __future__ import annotations
 
+import bisect
 import re
 import statistics
+from dataclasses import dataclass
+from typing import TypeVar
 
 from literate.reader.types import Line
+
+K = TypeVar("K")
 
 BULLET = re.compile(r"^[•◦▪‣–*+-]\s+")  # the bullets a page shows; Markdown writes "- "
 LIST_ITEM = re.compile(r"^(?:[•◦▪‣–*+-]|\d{1,3}[.)])\s")
@@ -20,6 +25,72 @@ ENDS_SENTENCE = re.compile(r"[.!?:;]$")
 MAX_KEY_WORDS = 4
 MAX_HEADING_WORDS = 12
 MAX_CELL_WORDS = 4  # median words a cell: more is text in columns, not a table
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A ruled table (``segment.ruled_grids``): its column and row rules' positions in
+    page pixels, left to right and top to bottom."""
+
+    xs: tuple[int, ...]
+    ys: tuple[int, ...]
+
+    def cell_of(self, box: tuple[int, int, int, int]) -> tuple[int, int] | None:
+        """``(row, column)`` of the cell holding the box's centre, if inside the grid."""
+        x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        if not (self.xs[0] < x < self.xs[-1] and self.ys[0] < y < self.ys[-1]):
+            return None
+        return bisect.bisect(self.ys, y) - 1, bisect.bisect(self.xs, x) - 1
+
+
+def merge_cells(
+    lines: list[tuple[K, Line, float]], grids: list[Grid] | tuple[Grid, ...]
+) -> list[tuple[K, Line, float]]:
+    """``(key, line, height)`` with the lines inside a ruled table's cells replaced by one
+    line a cell, row by row, where the first of the table's lines was: a cell wrapped over
+    several lines (narrow columns) is one cell again. The cell's box spans its grid row,
+    so a row's cells line up (``same_row``); its height is its text lines' median."""
+    cells: dict[tuple[int, int, int], list[tuple[K, Line, float]]] = {}
+    out: list[tuple[K, Line, float] | int] = []
+    for item in lines:
+        hit = next(
+            ((g, rc) for g, grid in enumerate(grids) if (rc := grid.cell_of(item[1].bbox))),
+            None,
+        )
+        if hit is None:
+            out.append(item)
+            continue
+        g, (r, c) = hit
+        if g not in out:
+            out.append(g)  # the table goes where its first line was read
+        cells.setdefault((g, r, c), []).append(item)
+    merged: list[tuple[K, Line, float]] = []
+    for item in out:
+        if not isinstance(item, int):
+            merged.append(item)
+            continue
+        grid = grids[item]
+        right = {}  # a column's text reaches this far: a line ending there broke a word
+        for (g, _, c), members in cells.items():
+            if g == item:
+                right[c] = max([right.get(c, 0)] + [m[1].bbox[2] for m in members])
+        for (g, r, c), members in sorted(cells.items()):
+            if g != item:
+                continue
+            members.sort(key=lambda m: (m[1].bbox[1], m[1].bbox[0]))
+            text = members[0][1].text.strip()
+            for prev, m in zip(members, members[1:], strict=False):
+                broke = right[c] - prev[1].bbox[2] < 0.5 * prev[2]
+                text += ("" if broke else " ") + m[1].text.strip()
+            box = (
+                min(m[1].bbox[0] for m in members),
+                grid.ys[r],
+                max(m[1].bbox[2] for m in members),
+                grid.ys[r + 1],
+            )
+            height = statistics.median(m[2] for m in members)
+            merged.append((members[0][0], Line(text, box), height))
+    return merged
 
 
 def same_row(a: Line, b: Line) -> bool:

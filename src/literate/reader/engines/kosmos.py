@@ -18,6 +18,7 @@ sets its tiling there); arguments override them.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -25,8 +26,15 @@ from PIL import Image
 from transformers import StoppingCriteria, StoppingCriteriaList
 
 from literate.errors import BadValueError, CheckpointError, LiterateError
+from literate.reader.layout import Grid
 from literate.reader.parse import parse_markdown, parse_ocr, trim_tail_loop
-from literate.reader.segment import PIECE_WIDTH, ink_mask, join_pieces, segment_page
+from literate.reader.segment import (
+    PIECE_WIDTH,
+    ink_and_rules,
+    join_pieces,
+    ruled_grids,
+    segment_page,
+)
 from literate.reader.strips import merge_strip_lines, offset_lines, plan_strips, strip_height_for
 from literate.reader.types import Line, Page
 
@@ -216,10 +224,12 @@ class KosmosEngine:
     def read_in_lines(self, images: list[Image.Image], task: str) -> list[Page]:
         """Every page cut into line pieces at its white space, the pieces of all pages
         batched together (widest first, so a batch pads little)."""
-        plans, crops = [], []
+        plans, crops, grids = [], [], []
         for im in images:
-            plan = segment_page(ink_mask(im), max_width=self.piece_width)
+            ink, rules = ink_and_rules(im)
+            plan = segment_page(ink, max_width=self.piece_width, rules=rules)
             plans.append(plan)
+            grids.append(ruled_grids(rules))
             crops += [im.crop(p.box) for p in plan]
         order = sorted(range(len(crops)), key=lambda i: -crops[i].width / crops[i].height)
         read_sorted = self.read_whole([crops[i] for i in order], "ocr")
@@ -231,7 +241,8 @@ class KosmosEngine:
             own = read[at : at + len(plan)]
             at += len(plan)
             lines = join_pieces(plan, [p.lines for p in own])
-            pages.append(tiled_page(n, im, lines, task, sum(p.dropped for p in own)))
+            dropped = sum(p.dropped for p in own)
+            pages.append(tiled_page(n, im, lines, task, dropped, grids[n - 1]))
         return pages
 
     def read_whole(self, images: list[Image.Image], task: str) -> list[Page]:
@@ -250,34 +261,52 @@ class KosmosEngine:
         return pages
 
 
-def tiled_page(n: int, image: Image.Image, lines: list[Line], task: str, dropped: int) -> Page:
+def tiled_page(
+    n: int,
+    image: Image.Image,
+    lines: list[Line],
+    task: str,
+    dropped: int,
+    grids: Sequence[Grid] = (),
+) -> Page:
     page = Page(n, image.width, image.height, dropped=dropped)
     if task != "md":
         page.lines = lines
     if task != "ocr":
-        page.markdown = markdown_from_page_lines(lines)
+        page.markdown = markdown_from_page_lines(lines, grids=grids)
     return page
 
 
-def markdown_from_page_lines(lines: list[Line], quantile: float = 0.25, factor: float = 0.5) -> str:
-    """Markdown from the lines of a tiled page (``literate.reader.layout``). A new paragraph
-    starts where the gap above a line exceeds the page's line gap (its lower ``quantile``:
-    pages of one-line paragraphs have few gaps inside a paragraph) by ``factor`` line
-    heights, where the line height jumps (headings; descenders alone stay < 1.3×), and where
-    reading jumps up (the next column); cells on one row stay together."""
-    from literate.reader.layout import markdown_from_lines, same_row
+def markdown_from_page_lines(
+    lines: list[Line], quantile: float = 0.25, factor: float = 0.5, grids: Sequence[Grid] = ()
+) -> str:
+    """Markdown from the lines of a tiled page (``literate.reader.layout``). The lines in a
+    ruled table's ``grids`` become one line a cell; a new paragraph starts where the gap
+    above a line exceeds the page's line gap (its lower ``quantile``: pages of one-line
+    paragraphs have few gaps inside a paragraph) by ``factor`` line heights, where the line
+    height jumps (headings; descenders alone stay < 1.3×), and where reading jumps up (the
+    next column); cells on one row stay together."""
+    from literate.reader.layout import markdown_from_lines, merge_cells, same_row
 
-    keyed, para = [], 0
-    pairs = list(zip(lines, lines[1:], strict=False))
-    new_row = [not same_row(a, b) for a, b in pairs]  # new_row[i - 1]: line i starts a row
-    gaps = [
-        b.bbox[1] - a.bbox[3]
-        for (a, b), new in zip(pairs, new_row, strict=True)
-        if new and b.bbox[1] >= a.bbox[1]
-    ]
+    def row_gaps(lines: list[Line]) -> tuple[list[bool], list[int]]:
+        pairs = list(zip(lines, lines[1:], strict=False))
+        new_row = [not same_row(a, b) for a, b in pairs]  # new_row[i - 1]: line i starts a row
+        gaps = [
+            b.bbox[1] - a.bbox[3]
+            for (a, b), new in zip(pairs, new_row, strict=True)
+            if new and b.bbox[1] >= a.bbox[1]
+        ]
+        return new_row, gaps
+
+    # the gaps of the text outside ruled tables: a table's wrapped cells stack tightly
+    outside = [ln for ln in lines if not any(g.cell_of(ln.bbox) for g in grids)]
+    gaps = row_gaps(outside if len(outside) > 1 else lines)[1]
     usual = sorted(gaps)[int(quantile * (len(gaps) - 1))] if gaps else 0
-    for i, line in enumerate(lines):
-        height = line.bbox[3] - line.bbox[1]
+    items = merge_cells([(None, ln, ln.bbox[3] - ln.bbox[1]) for ln in lines], grids)
+    lines = [ln for _, ln, _ in items]
+    new_row = row_gaps(lines)[0]
+    keyed, para = [], 0
+    for i, (_, line, height) in enumerate(items):
         if i and new_row[i - 1]:
             prev, prev_h = lines[i - 1], keyed[-1][2]
             gap = line.bbox[1] - prev.bbox[3]

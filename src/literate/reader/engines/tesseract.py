@@ -3,7 +3,8 @@
 Words are grouped into lines by Tesseract's own (block, paragraph, line) numbering; a
 line's box is the union of its words'. Markdown is built from the lines by
 ``literate.reader.layout``, one paragraph per Tesseract paragraph (headings by line
-height, tables, list items, key–value lines).
+height, tables, list items, key–value lines), the lines in a ruled table's cells merged
+into one a cell as for the Kosmos engine's tiled pages.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 from PIL import Image
 
 from literate.errors import LiterateError
-from literate.reader.layout import markdown_from_lines
+from literate.reader.layout import markdown_from_lines, merge_cells
+from literate.reader.segment import ink_and_rules, ruled_grids
 from literate.reader.types import Line, Page
 
 
@@ -102,13 +104,16 @@ class TesseractEngine:
         pages = []
         for i, img in enumerate(images, 1):
             lines = lines_from_tsv(run_tsv(img, self.lang, self.psm))
+            grids = ruled_grids(ink_and_rules(img)[1]) if task != "ocr" else []
             pages.append(
                 Page(
                     page=i,
                     width=img.width,
                     height=img.height,
                     lines=[line for _, line, _ in lines] if task != "md" else [],
-                    markdown=markdown_from_lines(lines) if task != "ocr" else None,
+                    markdown=markdown_from_lines(merge_cells(lines, grids))
+                    if task != "ocr"
+                    else None,
                 )
             )
         return pages
