@@ -186,3 +186,13 @@ def test_a_table_beside_a_paragraph_is_read_after_it_and_not_cut_into_columns():
     assert len({p.segment for p in pieces}) == 15
     unruled = xy_cut(ink, line_height(ink))  # without the rules: the table's columns in turn
     assert [x0 < 600 for x0, *_ in unruled[4:]] == [True] * 3 + [False] * 8
+
+
+def test_grey_noisy_paper_has_no_rules():
+    rng = np.random.default_rng(0)
+    im = Image.new("RGB", (600, 200), (150, 150, 150))  # dark paper: below half way to white
+    d = ImageDraw.Draw(im)
+    d.text((20, 80), "no table here, only words", font=font("dejavu-sans", 24), fill="black")
+    grey = np.asarray(im.convert("L"), dtype=np.float64) + rng.normal(0, 4, (200, 600))
+    ink, rules = ink_and_rules(Image.fromarray(grey.clip(0, 255).astype(np.uint8)))
+    assert not rules.horizontal.any() and not rules.vertical.any() and ink.any()

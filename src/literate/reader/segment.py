@@ -64,8 +64,8 @@ def ink_and_rules(image: Image.Image, rule: int = 80) -> tuple[np.ndarray, Rules
     threshold = int(np.nanargmax(np.where(w1 > 0, between, np.nan)))
     ink = gray <= threshold
     # hairlines too, often grey where they fall between two pixel rows: the median erases
-    # them but for specks where they cross
-    dark = raw <= (threshold + 255) // 2
+    # them but for specks where they cross; "dark" is half way from ink to the background
+    dark = raw <= (threshold + int(np.median(gray))) // 2
     horizontal = long_runs(ink, rule) | long_runs(dark, rule)
     vertical = long_runs(ink.T, rule).T | long_runs(dark.T, rule).T
     erased = widen(horizontal, axis=0) | widen(vertical, axis=1)  # with the specks at crossings
@@ -191,7 +191,7 @@ def xy_cut(
     is cut into text columns at a ``gutter``, else at its blank rows (so table rows and
     key–value pairs stay in order), else at column gaps wider than its words'
     (``words_apart``: columns, cells), else it is one line — or two touching lines, cut at
-    a row far emptier than the rest. ``rules``: the page's vertical rules (``Rules``), so
+    a row far emptier than the rest. ``rules``: the page's vertical rules (``Rules.vertical``), so
     no gutter is taken between a table's columns."""
     out: list[tuple[int, int, int, int]] = []
     todo = [(0, 0, ink.shape[1], ink.shape[0])]
