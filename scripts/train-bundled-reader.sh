@@ -15,8 +15,9 @@
 #   7. again with 300 more (seed 3), 3,000 steps at 1.5e-4;
 #   8. with 600 more (seeds 4, 5), set in 16 training font families instead of 8, 9,000 steps at 1.5e-4;
 #   9. with 600 more (seeds 6, 7), 8,000 steps at 1e-4;
-#  10. with 600 more (seeds 8, 9), 8,000 steps at 1e-4 (the sessions ran stages 8-10 with
-#      --eval-steps 500).
+#  10. with 600 more (seeds 8, 9), 8,000 steps at 1e-4;
+#  11. with 600 more (seeds 10, 11), set in 21 training font families, 8,000 steps at 1e-4 (the
+#      sessions ran stages 8-11 with --eval-steps 500).
 # Every stage resumes from its last checkpoint, so the script can be stopped and run again;
 # a finished stage is skipped. Do not run it while the test suite runs (they share the cores).
 #   bash scripts/train-bundled-reader.sh [RUNS_DIR]
@@ -59,8 +60,10 @@ stage 6-pieces "$RUNS/5-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "
 stage 7-pieces "$RUNS/6-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "${PIECE4_STEPS:-3000}" 240000 \
   --pages "$RUNS/pages"
 # (after stage 7; the sessions that trained the bundled reader set stages 1-7 and pages s0-s3 in
-# the 8 training font families of the time, stages 8-10 in 16; a rerun uses the 21 of the data
-# engine today throughout, where their Debian packages are installed)
+# the 8 training font families of the time, pages s4-s9 in 16 and s10-s11 in 21; a rerun uses
+# the 21 of the data engine today throughout, where their Debian packages are installed. Stages
+# 4-11 cut their pieces with the page cut of their day; stage 11 ran before the cut learned
+# hairline rules and ruled tables, which a rerun's cut uses)
 "$LIT" data render --out "$RUNS/pages/s4" --n 300 --seed 4 --split train
 "$LIT" data render --out "$RUNS/pages/s5" --n 300 --seed 5 --split train
 stage 8-pieces "$RUNS/7-pieces" piece shakespeare+readmes+random 128 16 1.5e-4 "${PIECE5_STEPS:-9000}" 360000 \
@@ -73,14 +76,19 @@ stage 9-pieces "$RUNS/8-pieces" piece shakespeare+readmes+random 128 16 1e-4 "${
 "$LIT" data render --out "$RUNS/pages/s9" --n 300 --seed 9 --split train
 stage 10-pieces "$RUNS/9-pieces" piece shakespeare+readmes+random 128 16 1e-4 "${PIECE7_STEPS:-8000}" 600000 \
   --pages "$RUNS/pages"
+"$LIT" data render --out "$RUNS/pages/s10" --n 300 --seed 10 --split train  # (after stage 10)
+"$LIT" data render --out "$RUNS/pages/s11" --n 300 --seed 11 --split train
+stage 11-pieces "$RUNS/10-pieces" piece shakespeare+readmes+random 128 16 1e-4 "${PIECE8_STEPS:-8000}" 720000 \
+  --pages "$RUNS/pages"
 
 DEST=checkpoints/reader-small
 mkdir -p "$DEST"
 for f in config.json generation_config.json model.safetensors processor_config.json \
          tokenizer.json tokenizer_config.json train_summary.json; do
-  cp "$RUNS/10-pieces/$f" "$DEST/"
+  cp "$RUNS/11-pieces/$f" "$DEST/"
 done
-for s in 1-words 2-lines 3-mixed 4-pieces 5-pieces 6-pieces 7-pieces 8-pieces 9-pieces; do  # the record of every stage
+for s in 1-words 2-lines 3-mixed 4-pieces 5-pieces 6-pieces 7-pieces 8-pieces 9-pieces \
+         10-pieces; do  # the record of every stage
   cp "$RUNS/$s/train_summary.json" "$DEST/train_summary_$s.json"
 done
 cat > "$DEST/literate_reader.json" <<JSON
