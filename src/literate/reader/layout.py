@@ -52,6 +52,7 @@ def merge_cells(
     so a row's cells line up (``same_row``); its height is its text lines' median."""
     cells: dict[tuple[int, int, int], list[tuple[K, Line, float]]] = {}
     out: list[tuple[K, Line, float] | int] = []
+    placed: set[int] = set()
     for item in lines:
         hit = next(
             ((g, rc) for g, grid in enumerate(grids) if (rc := grid.cell_of(item[1].bbox))),
@@ -61,7 +62,8 @@ def merge_cells(
             out.append(item)
             continue
         g, (r, c) = hit
-        if g not in out:
+        if g not in placed:
+            placed.add(g)
             out.append(g)  # the table goes where its first line was read
         cells.setdefault((g, r, c), []).append(item)
     merged: list[tuple[K, Line, float]] = []

@@ -89,8 +89,8 @@ def ruled_grids(rules: Rules, snap: int = 4) -> list[Grid]:
     """Ruled tables: rules that touch (within ``snap`` pixels) form one grid; a grid of two
     columns or more and two rows or more gives its column and row rule positions (a rule
     a few pixels thick is one position). A frame alone (one cell) is no table."""
-    hs = [(y, a, b) for y, a, b in mask_runs(rules.horizontal)]
-    vs = [(x, a, b) for x, a, b in mask_runs(rules.vertical.T)]
+    hs = mask_runs(rules.horizontal)  # (y, x0, x1)
+    vs = mask_runs(rules.vertical.T)  # (x, y0, y1)
     parent = list(range(len(hs) + len(vs)))
 
     def find(i: int) -> int:

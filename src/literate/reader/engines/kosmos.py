@@ -229,7 +229,7 @@ class KosmosEngine:
             ink, rules = ink_and_rules(im)
             plan = segment_page(ink, max_width=self.piece_width, rules=rules)
             plans.append(plan)
-            grids.append(ruled_grids(rules))
+            grids.append(ruled_grids(rules) if task != "ocr" else [])  # for Markdown
             crops += [im.crop(p.box) for p in plan]
         order = sorted(range(len(crops)), key=lambda i: -crops[i].width / crops[i].height)
         read_sorted = self.read_whole([crops[i] for i in order], "ocr")
