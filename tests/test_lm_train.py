@@ -67,6 +67,7 @@ def test_resume_after_interruption_reaches_the_same_weights(nano_cfg):
     resumed = train_lm(nano_cfg("broken", resume=True))
     assert resumed["resumed_from"] == "checkpoint-4"
     assert resumed["global_step"] == straight["global_step"] == 12
+    assert resumed["seconds"] > resumed["seconds_this_run"]  # steps 1-4 ran before the resume
     a = load_file(f"{straight['config']['out']}/model.safetensors")
     b = load_file(f"{resumed['config']['out']}/model.safetensors")
     assert a.keys() == b.keys()

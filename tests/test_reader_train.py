@@ -116,6 +116,7 @@ def test_resume_continues_from_the_last_checkpoint(tmp_path):
     summary = train_reader(ReaderTrainConfig(max_steps=6, resume=True, **common))
     assert summary["resumed_from"] == "checkpoint-4"
     assert summary["global_step"] == 6
+    assert summary["seconds"] > summary["seconds_this_run"]  # steps 1-4 ran before the resume
     engine = KosmosEngine.from_pretrained(str(tmp_path / "r"), max_new_tokens=8)
     assert engine.model.config.text_config.vocab_size == len(engine.processor.tokenizer)
     assert engine.processor.image_processor.max_patches == 32  # saved as trained

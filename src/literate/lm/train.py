@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from transformers import (
 )
 from transformers.trainer_utils import get_last_checkpoint
 
+from literate.clock import TrainingClock
 from literate.data.corpora import Document, load_corpus
 from literate.data.splits import split_documents
 from literate.data.tokenizer import load_tokenizer, train_tokenizer
@@ -252,7 +252,8 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
         collator = SentinelCollator(sr_id, cfg.sentinel, pad_id=tok.pad_token_id or 0)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     args = training_args(cfg, out)
-    callbacks = list(callbacks or [])
+    clock = TrainingClock()
+    callbacks = [*(callbacks or []), clock]
     plora = None
     if cfg.method == "plora":
         from literate.plora import PeriodicLoRACallback
@@ -270,9 +271,7 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
         data_collator=collator,
         callbacks=callbacks,
     )
-    start = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=resume_from)
-    seconds = time.perf_counter() - start
     evals = [h for h in trainer.state.log_history if "eval_loss" in h]
     if args.load_best_model_at_end and trainer.state.best_metric is not None:
         final_loss = trainer.state.best_metric  # the loaded best checkpoint's loss
@@ -295,8 +294,13 @@ def train_lm(cfg: LMTrainConfig, callbacks: list[TrainerCallback] | None = None)
         "eval_loss": final_loss,
         "eval_perplexity": math.exp(min(final_loss, 50.0)),
         "train_tokens": len(train) * cfg.block_size,  # original tokens (no <SR>)
-        "seconds": seconds,
-        "tokens_per_s": steps_run * cfg.batch_size * cfg.grad_accum * cfg.block_size / seconds,
+        "seconds": clock.seconds,  # all runs' (resumes), not only this one's
+        "seconds_this_run": clock.this_run,
+        "tokens_per_s": steps_run
+        * cfg.batch_size
+        * cfg.grad_accum
+        * cfg.block_size
+        / clock.this_run,
         "parameters": sum(p.numel() for p in final.parameters()),
         "resumed_from": Path(resume_from).name if resume_from else None,
         "trainable_params": trainable,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import torch
 from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
+from literate.clock import TrainingClock
 from literate.errors import BadValueError
 from literate.io import write_json_atomic
 
@@ -311,7 +311,8 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
     own_cell = None
     if cfg.base.startswith("scratch:") and cfg.init in ("positional", "local") and not cfg.resume:
         own_cell = positional_start(model, collator, train, cfg.seed, cfg.init == "local")
-    callbacks = list(callbacks or [])
+    clock = TrainingClock()
+    callbacks = [*(callbacks or []), clock]
     if cfg.method in ("lora", "plora"):
         from peft import LoraConfig, get_peft_model
 
@@ -344,9 +345,8 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
         trainer.glyph_weight = cfg.glyph_loss
         trainer.add_callback(GlyphHeadCheckpoint(trainer.glyph_head))
     trainer.guide_weight = cfg.guided_attention
-    start = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=resume_from)
-    seconds = time.perf_counter() - start
+    seconds = clock.seconds  # all runs' (resumes), not only this one's
     final = trainer.model.merge_and_unload() if cfg.method != "full" else trainer.model
     save_reader(final, processor, out)
     evals = [h for h in trainer.state.log_history if "eval_loss" in h]
@@ -356,6 +356,7 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
         "global_step": trainer.state.global_step,
         "train_loss": result.training_loss,
         "seconds": seconds,
+        "seconds_this_run": clock.this_run,
         "cpu_hours": seconds * (cfg.threads or torch.get_num_threads()) / 3600,
         "parameters": sum(p.numel() for p in final.parameters()),
         "resumed_from": Path(resume_from).name if resume_from else None,
