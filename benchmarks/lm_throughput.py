@@ -14,10 +14,8 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from common import write_json  # noqa: E402
+from literate.io import write_result
 
 
 def worker(preset: str, steps: int, batch: int, block: int, threads: int) -> dict:
@@ -86,7 +84,7 @@ def main() -> None:
     base = rows[0]
     for r in rows:
         r["train_speed_vs_nano"] = r["train_tokens_per_s"] / base["train_tokens_per_s"]
-    write_json(args.json, {"rows": rows, "steps": steps})
+    write_result(args.json, {"rows": rows, "steps": steps})
     print(
         f"{'preset':<7}{'params':>11}{'train tok/s':>13}{'eval tok/s':>12}{'s/step':>8}"
         f"{'peak RSS MB':>13}{'vs nano':>9}"

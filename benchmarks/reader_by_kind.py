@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from common import write_json  # noqa: E402
+from literate.io import write_result
 
 
 def main() -> None:
@@ -24,7 +22,7 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--pages", default="runs/bench-reader/held-out-pages")
     ap.add_argument("--n", type=int, default=100)
-    ap.add_argument("--json", default="benchmarks/results/reader_by_kind.json")
+    ap.add_argument("--json", default="benchmarks/results/reader_by_kind_tesseract.json")
     ap.add_argument("--num-beams", type=int, default=None, help="kosmos (default: checkpoint's)")
     a = ap.parse_args()
 
@@ -47,7 +45,7 @@ def main() -> None:
         s = score_pages(pairs, "both")
         rows.append({"kind": kind, "n_pages": len(pairs), **{k: round(v, 4) for k, v in s.items()}})
     beams = getattr(reader.engine, "num_beams", None)
-    write_json(a.json, {"engine": reader.engine.model_name, "num_beams": beams, "rows": rows})
+    write_result(a.json, {"engine": reader.engine.model_name, "num_beams": beams, "rows": rows})
     cols = ("kind", "n_pages", "word_f1", "line_f1_iou50", "mean_iou", "ned", "nted")
     print("| " + " | ".join(cols) + " |")
     for r in rows:

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from common import write_json  # noqa: E402
+from literate.io import write_result
 
 
 def in_order(matched: list[tuple[float, int, int]], n_true: int) -> tuple[int, int]:
@@ -43,11 +41,10 @@ def main() -> None:
     from PIL import Image
 
     from literate.data.pages import write_dataset
-    from literate.reader.data import page_words, pieces_truth
-    from literate.reader.engines.kosmos import markdown_from_page_lines
+    from literate.lines import Line, lines_from_json
     from literate.reader.evaluate import load_truth, score_pages
-    from literate.reader.metrics import f1, match_pairs
-    from literate.reader.segment import (
+    from literate.reader.layout.markdown import markdown_from_page_lines
+    from literate.reader.layout.segment import (
         PIECE_WIDTH,
         ink_and_rules,
         join_pieces,
@@ -56,7 +53,9 @@ def main() -> None:
         segment_page,
         xy_cut,
     )
-    from literate.reader.types import Line, Page, lines_from_json
+    from literate.reader.metrics import f1, match_pairs
+    from literate.reader.page import Page
+    from literate.reader.train.data import page_words, pieces_truth
 
     a.piece_width = a.piece_width or PIECE_WIDTH
     folder = Path(a.pages)
@@ -109,7 +108,7 @@ def main() -> None:
                 "perfect_reading_md_nted": round(perfect.get("nted", 0.0), 4),
             }
         )
-    write_json(a.json, {"pages": str(folder), "piece_width": a.piece_width, "rows": rows})
+    write_result(a.json, {"pages": str(folder), "piece_width": a.piece_width, "rows": rows})
     cols = list(rows[0])
     print("| " + " | ".join(cols) + " |")
     for row in rows:

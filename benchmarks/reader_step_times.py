@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from common import write_json  # noqa: E402
+from literate.io import write_result
 
 CONFIGS = [("tiny", 64), ("tiny", 256), ("small", 128), ("small", 256), ("small", 512)]
 
@@ -22,10 +19,10 @@ def measure(size: str, patches: int, steps: int, batch: int) -> dict:
     import torch
 
     from literate.data.corpora import load_corpus
-    from literate.reader.collator import ReaderCollator
-    from literate.reader.data import SnippetDataset
-    from literate.reader.signal import init_reader
-    from literate.reader.tiny import build_reader
+    from literate.reader.model.tiny import build_reader
+    from literate.reader.train.aids.image_signal import init_reader
+    from literate.reader.train.collator import ReaderCollator
+    from literate.reader.train.data import SnippetDataset
 
     model, processor = build_reader(None, size, coordinate_bins=1024)
     init_reader(model)
@@ -88,7 +85,7 @@ def main() -> None:
         cells = (r["size"], r["max_patches"], f"{r['parameters']:,}", r["train_step_s"])
         cells += (r["step_vs_tiny_64"], r["train_lines_per_s"], r["generate_s_per_token"])
         print(" ".join(f"{c:>9}" for c in cells))
-    write_json(a.json, {"threads": a.threads, "rows": rows})
+    write_result(a.json, {"threads": a.threads, "rows": rows})
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # Reproduces checkpoints/reader-small: a from-scratch Kosmos-2.5-architecture reader trained
 # on this CPU, which reads pages as line pieces cut at white space (`--tiling lines`):
 #   1. one-word random strings at 32 patches (glyphs ≈ 1 patch wide), with the positional
-#      start, the glyph loss and guided attention (README "Glyphs first"): the image signal
+#      start, the glyph loss and guided attention (docs/reader-training.md, "Glyphs first"): the image signal
 #      opens and the model learns to spell what it sees, not a language prior;
 #   2. short lines of 2–6 Shakespeare words at 128 patches (the same glyph scale), the
 #      pieces the page tiling hands it;

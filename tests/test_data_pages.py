@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from literate.data.corpora import Document
+from literate.data.corpora import TextDocument
 from literate.data.generated import GENERATED, readme_page, shakespeare_scene
 from literate.data.pages import (
     Style,
@@ -29,14 +29,14 @@ TEXTS = [
     "and all the clouds that lour'd upon our house in the deep bosom of the ocean buried "
     "42 crowns, 3.50 ducats; thrice-told tales! " * 8
 ]
-README = Document(
+README = TextDocument(
     "readmes:demo",
     "# demo\n\n![badge](https://x/y.svg)\n\nA [link](https://example.org) and "
     "<b>html</b>.\n\n## Usage\n\n```python\nimport demo\ndemo.run(1)\n```\n\n"
     "- one item\n- two items\n\n1. first\n2. second\n",
     "readmes",
 )
-PLAY = Document(
+PLAY = TextDocument(
     "shakespeare:demo",
     "## ACT I\n\n**KING**\nNow is the winter\nof our discontent.\n\n_Exit_\n\n" * 6,
     "shakespeare",

@@ -2,13 +2,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from literate.data.corpora import Document, load_corpus
+from literate.data.corpora import TextDocument, load_corpus
 from literate.data.splits import SPLITS, get_split, split_documents
 from literate.errors import BadValueError
 
 
 def docs(ids):
-    return [Document(id=i, text=f"text of {i}", source="t") for i in ids]
+    return [TextDocument(id=i, text=f"text of {i}", source="t") for i in ids]
 
 
 def assert_partition(parts, all_docs):

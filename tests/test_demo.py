@@ -3,7 +3,7 @@ import json
 from rich.console import Console
 
 from literate.demo import SAMPLE_DIR, SAMPLE_MARKDOWN, read_sample
-from literate.reader.tiny import build_reader
+from literate.reader.model.tiny import build_reader
 
 
 def test_sample_page_is_shipped_with_its_truth():

@@ -88,7 +88,7 @@ def test_lora_method_trains_and_saves_a_merged_model(nano_cfg):
     [
         ("max_steps", 0, "--max-steps"),
         ("block_size", 1, "--block-size"),
-        ("method", "bogus", "unknown method"),
+        ("method", "bogus", "--method bogus: choose one of"),
         ("lr", 0.0, "--lr"),
     ],
 )

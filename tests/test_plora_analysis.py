@@ -3,6 +3,7 @@ import torch
 from peft import LoraConfig, get_peft_model
 from torch import nn
 
+from literate.lm.plora_bench import add_learning_ability, best_per_config
 from literate.plora import unload_lora
 from literate.plora.analysis import (
     accumulated_updates,
@@ -12,7 +13,6 @@ from literate.plora.analysis import (
     rank_report,
     snapshot_base,
 )
-from literate.plora.bench import add_learning_ability, best_per_config
 
 
 def test_effective_rank_counts_the_directions_holding_90_percent():

@@ -1,17 +1,17 @@
 import pytest
 import torch
 
-from literate.reader.alignment import (
+from literate.reader.model.tiny import build_processor, build_reader
+from literate.reader.train.aids.alignment import (
     decoder_layers,
     glyph_tokens,
     guided_loss,
     head_attention,
     target_latents,
 )
-from literate.reader.collator import ReaderCollator
-from literate.reader.data import SnippetDataset
-from literate.reader.hooks import captured_input
-from literate.reader.tiny import build_processor, build_reader
+from literate.reader.train.aids.hooks import captured_input
+from literate.reader.train.collator import ReaderCollator
+from literate.reader.train.data import SnippetDataset
 
 TEXTS = [" ".join(f"word{i} Alpha beta, gamma; delta." for i in range(300))]
 INPUTS = ("flattened_patches", "attention_mask", "input_ids", "image_embeds_position_mask")
@@ -80,8 +80,8 @@ def test_target_latents_are_those_that_look_at_the_glyph():
 
 
 def test_guided_loss_moves_the_head_onto_the_glyphs(processor):
-    from literate.reader.positional import positional_start
-    from literate.reader.signal import init_reader
+    from literate.reader.train.aids.image_signal import init_reader
+    from literate.reader.train.aids.positional import positional_start
 
     items, batch = batch_of(processor, level="word", n=8, max_patches=32)
     model, _ = build_reader(None, "tiny", coordinate_bins=256, seed=0)

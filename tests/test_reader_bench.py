@@ -1,7 +1,7 @@
 import json
 
 from literate.reader.bench import run_bench
-from literate.reader.tiny import build_reader
+from literate.reader.model.tiny import build_reader
 
 
 def test_bench_reader_rows_on_held_out_sets(tmp_path):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from literate.reader.data import MixtureDataset
+from literate.reader.train.data import MixtureDataset
 
 
 class Constant:
@@ -39,8 +39,8 @@ def test_mixture_refuses_bad_weights(weights):
 
 
 def test_mix_level_draws_words_lines_snippets_and_strips():
-    from literate.reader.data import MIX
-    from literate.reader.train import ReaderTrainConfig, datasets
+    from literate.reader.train.data import MIX
+    from literate.reader.train.trainer import ReaderTrainConfig, datasets
 
     cfg = ReaderTrainConfig(out="unused", level="mix", train_samples=40, eval_samples=4)
     cfg.validate()
@@ -51,7 +51,7 @@ def test_mix_level_draws_words_lines_snippets_and_strips():
 
 
 def test_each_word_goes_to_the_one_piece_holding_most_of_it():
-    from literate.reader.data import pieces_truth
+    from literate.reader.train.data import pieces_truth
 
     words = [
         ("left", (10, 10, 50, 30), 0),
@@ -73,10 +73,10 @@ def test_piece_dataset_cuts_pages_as_the_engine_does_and_keeps_their_words(tmp_p
     from collections import Counter
 
     from literate.data.pages import write_dataset
-    from literate.reader.data import PieceDataset, page_words
     from literate.reader.engines.kosmos import KosmosEngine
-    from literate.reader.segment import ink_and_rules, segment_page
-    from literate.reader.train import ReaderTrainConfig, datasets
+    from literate.reader.layout.segment import ink_and_rules, segment_page
+    from literate.reader.train.data import PieceDataset, page_words
+    from literate.reader.train.trainer import ReaderTrainConfig, datasets
 
     write_dataset(tmp_path, 2, seed=3, split="train", augmentations=False, workers=1)
     ds = PieceDataset(tmp_path, n=60, seed=1)
@@ -107,7 +107,7 @@ def test_piece_dataset_cuts_pages_as_the_engine_does_and_keeps_their_words(tmp_p
 
 def test_piece_level_needs_pages():
     from literate.errors import BadValueError
-    from literate.reader.train import ReaderTrainConfig
+    from literate.reader.train.trainer import ReaderTrainConfig
 
     with pytest.raises(BadValueError, match="--pages"):
         ReaderTrainConfig(out="unused", level="piece").validate()

@@ -5,9 +5,8 @@ import torch
 from safetensors.torch import load_file
 
 from literate.data.render import render_snippet
-from literate.reader.collator import ReaderCollator
-from literate.reader.data import SnippetDataset, StripDataset
-from literate.reader.glyphs import (
+from literate.reader.model.tiny import build_processor, build_reader
+from literate.reader.train.aids.glyphs import (
     CLASSES,
     IGNORE,
     NO_GLYPH,
@@ -16,8 +15,9 @@ from literate.reader.glyphs import (
     patch_labels,
     vision_module,
 )
-from literate.reader.hooks import captured_output
-from literate.reader.tiny import build_processor, build_reader
+from literate.reader.train.aids.hooks import captured_output
+from literate.reader.train.collator import ReaderCollator
+from literate.reader.train.data import SnippetDataset, StripDataset
 
 TEXTS = [" ".join(f"word{i} Alpha beta, gamma; delta." for i in range(300))]
 
@@ -109,7 +109,7 @@ def test_capture_and_loss_teach_the_encoder_a_fixed_batch(processor):
 
 
 def test_training_with_the_glyph_losses_logs_them_and_resumes_the_head(tmp_path):
-    from literate.reader.train import GLYPH_HEAD, ReaderTrainConfig, train_reader
+    from literate.reader.train.trainer import GLYPH_HEAD, ReaderTrainConfig, train_reader
 
     common = dict(
         out=str(tmp_path / "r"),

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from literate.reader.hooks import captured_input, captured_output, find_module
+from literate.reader.train.aids.hooks import captured_input, captured_output, find_module
 
 
 def test_captured_input_and_output_are_those_of_the_one_forward_pass():

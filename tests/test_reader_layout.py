@@ -1,8 +1,14 @@
 """Markdown from read lines: paragraphs, headings, lists, key–value lines and tables."""
 
-from literate.reader.engines.kosmos import markdown_from_page_lines
-from literate.reader.layout import Grid, markdown_from_lines, merge_cells, rows_of, table_runs
-from literate.reader.types import Line
+from literate.lines import Line
+from literate.reader.layout.markdown import (
+    Grid,
+    markdown_from_lines,
+    markdown_from_page_lines,
+    merge_cells,
+    rows_of,
+    table_runs,
+)
 
 
 def line(text: str, x: int, y: int, w: int = 200, h: int = 20) -> Line:

@@ -1,7 +1,7 @@
 import pytest
 
+from literate.lines import Line
 from literate.reader.metrics import iou, markdown_tree, ned, nted, ocr_scores
-from literate.reader.types import Line
 
 
 def test_word_scores_count_repeats_as_often_as_they_occur():

@@ -1,12 +1,12 @@
 import pytest
 import torch
 
-from literate.reader.collator import ReaderCollator
-from literate.reader.data import SnippetDataset
-from literate.reader.neighbours import OFFSETS, init_neighbours, neighbour_share, shift
-from literate.reader.positional import PositionalCode, init_positional
-from literate.reader.signal import init_reader
-from literate.reader.tiny import build_processor, build_reader
+from literate.reader.model.tiny import build_processor, build_reader
+from literate.reader.train.aids.image_signal import init_reader
+from literate.reader.train.aids.neighbours import OFFSETS, init_neighbours, neighbour_share, shift
+from literate.reader.train.aids.positional import PositionalCode, init_positional
+from literate.reader.train.collator import ReaderCollator
+from literate.reader.train.data import SnippetDataset
 
 TEXTS = [" ".join(f"word{i} Alpha beta, gamma; delta." for i in range(300))]
 

@@ -1,8 +1,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from literate.lines import Line
 from literate.reader.parse import format_ocr, parse_markdown, parse_ocr, trim_tail_loop
-from literate.reader.types import Line
 
 
 def test_round_trip_and_per_image_scaling():

@@ -11,8 +11,8 @@ from literate.cli import main
 from literate.errors import BadValueError
 from literate.reader import Reader
 from literate.reader.engines.kosmos import KosmosEngine, LoopStop
+from literate.reader.model.tiny import build_reader
 from literate.reader.parse import format_ocr
-from literate.reader.tiny import build_reader
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,7 @@ def test_read_png_and_pdf_end_to_end(tiny_dir, tmp_path, capsys):
     sample(200, 300).save(tmp_path / "doc.pdf", save_all=True, append_images=[sample(200, 300)])
     out = tmp_path / "out"
     args = ["read", str(tmp_path / "scan.png"), str(tmp_path / "doc.pdf"), "--model", str(tiny_dir)]
+    args += ["--engine", "kosmos"]
     rc = main(args + ["--out", str(out), "--max-new-tokens", "24", "--dpi", "72"])
     assert rc == 0
     for stem, pages in (("scan", 1), ("doc", 2)):
@@ -155,8 +156,8 @@ def test_engine_reads_a_tall_page_in_strips(tiny_dir, monkeypatch):
     """The engine's strip plumbing (crop, read, offset, merge) with a perfect strip reader:
     every line of the page comes back once, in page coordinates; Markdown keeps headings."""
     from literate.data.render import render_blocks
-    from literate.reader.strips import lines_inside
-    from literate.reader.types import Page
+    from literate.reader.layout.strips import lines_inside
+    from literate.reader.page import Page
 
     page = render_blocks([("h1", "Strips"), ("p", "many words here " * 40)], size=22, width=500)
     engine = KosmosEngine.from_pretrained(str(tiny_dir), tiling="strips", max_patches=64)
@@ -188,7 +189,8 @@ def test_engine_reads_a_page_in_line_pieces(tiny_dir, monkeypatch):
     names each piece's place: every rendered line comes back once, in order, with a box
     on that line, and a line cut into pieces is joined back."""
     from literate.data.render import render_blocks
-    from literate.reader.types import Line, Page
+    from literate.lines import Line
+    from literate.reader.page import Page
 
     page = render_blocks(
         [("h1", "Lines"), ("p", "one two three four five six seven eight " * 6)], size=22, width=700

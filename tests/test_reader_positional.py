@@ -4,8 +4,9 @@ import pytest
 import torch
 
 from literate.data.render import render_snippet
-from literate.reader.collator import ReaderCollator
-from literate.reader.positional import (
+from literate.reader.model.tiny import build_reader
+from literate.reader.train.aids.image_signal import init_reader, latent_similarity
+from literate.reader.train.aids.positional import (
     _residual,
     calibrate,
     grid_extent,
@@ -15,8 +16,7 @@ from literate.reader.positional import (
     own_cell_share,
     positional_code,
 )
-from literate.reader.signal import init_reader, latent_similarity
-from literate.reader.tiny import build_reader
+from literate.reader.train.collator import ReaderCollator
 
 
 @pytest.mark.parametrize(
@@ -105,7 +105,7 @@ def test_padding_patches_and_latents_get_almost_no_attention(batch):
 
 
 def test_init_embeddings_uses_fairseqs_scale_and_keeps_the_head_tied():
-    from literate.reader.signal import init_embeddings
+    from literate.reader.train.aids.image_signal import init_embeddings
 
     model, _ = build_reader(size="tiny")
     init_embeddings(model)
@@ -117,7 +117,7 @@ def test_init_embeddings_uses_fairseqs_scale_and_keeps_the_head_tied():
 
 
 def test_train_reader_starts_positional_and_keeps_latents_apart(tmp_path):
-    from literate.reader.train import ReaderTrainConfig, train_reader
+    from literate.reader.train.trainer import ReaderTrainConfig, train_reader
 
     cfg = ReaderTrainConfig(
         out=str(tmp_path / "r"),

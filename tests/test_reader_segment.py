@@ -9,7 +9,8 @@ from PIL import Image, ImageDraw
 
 from literate.data.pages import augment
 from literate.data.render import font, render_blocks
-from literate.reader.segment import (
+from literate.lines import Line
+from literate.reader.layout.segment import (
     Piece,
     ink_and_rules,
     ink_mask,
@@ -21,7 +22,6 @@ from literate.reader.segment import (
     segment_page,
     xy_cut,
 )
-from literate.reader.types import Line
 
 
 def test_runs_bridge_short_gaps():

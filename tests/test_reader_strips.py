@@ -4,15 +4,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from literate.data.render import render_blocks
-from literate.reader.strips import (
+from literate.lines import Line
+from literate.reader.layout.strips import (
     lines_inside,
     merge_strip_lines,
     offset_lines,
     plan_strips,
     strip_height_for,
 )
-from literate.reader.targets import resized_size
-from literate.reader.types import Line
+from literate.reader.train.targets import resized_size
 
 
 def read_strips(lines, height, strip_height, overlap, miss=()):

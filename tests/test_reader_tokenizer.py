@@ -1,6 +1,6 @@
 from transformers import AutoTokenizer
 
-from literate.reader.tokenizer import build_char_tokenizer
+from literate.reader.model.tokenizer import build_char_tokenizer
 
 
 def test_specials_coordinates_and_round_trip(tmp_path):

@@ -5,10 +5,10 @@ import torch
 from PIL import Image, ImageDraw
 
 from literate.data.render import render_snippet
-from literate.reader.collator import ReaderCollator
+from literate.reader.model.tiny import build_processor, build_reader
 from literate.reader.parse import parse_ocr
-from literate.reader.targets import resized_size
-from literate.reader.tiny import build_processor, build_reader
+from literate.reader.train.collator import ReaderCollator
+from literate.reader.train.targets import resized_size
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_collator_masks_the_prompt_and_targets_parse_back(processor):
 def test_image_gap_opens_on_the_tiny_config(tmp_path):
     """Issue 6: under our initialisation, a short from-scratch run on one-word snippets
     already does better with the right image than with another example's image."""
-    from literate.reader.train import ReaderTrainConfig, train_reader
+    from literate.reader.train.trainer import ReaderTrainConfig, train_reader
 
     cfg = ReaderTrainConfig(
         out=str(tmp_path / "r"),
@@ -80,8 +80,8 @@ def test_latent_similarity_tells_pooled_latents_from_distinct_ones(processor):
     queries that are large and distinct give latents that differ."""
     from transformers import Kosmos2_5ForConditionalGeneration
 
-    from literate.reader.config import reader_config
-    from literate.reader.signal import init_reader, latent_similarity
+    from literate.reader.model.config import reader_config
+    from literate.reader.train.aids.image_signal import init_reader, latent_similarity
 
     model = Kosmos2_5ForConditionalGeneration._from_config(
         reader_config("tiny", len(processor.tokenizer))
@@ -98,7 +98,7 @@ def test_latent_similarity_tells_pooled_latents_from_distinct_ones(processor):
 
 def test_resume_continues_from_the_last_checkpoint(tmp_path):
     from literate.reader.engines.kosmos import KosmosEngine
-    from literate.reader.train import ReaderTrainConfig, train_reader
+    from literate.reader.train.trainer import ReaderTrainConfig, train_reader
 
     common = dict(
         out=str(tmp_path / "r"),
@@ -127,7 +127,7 @@ def test_lora_and_plora_fine_tune_a_saved_reader(tmp_path, method, task):
     """The path a GPU user takes on microsoft/kosmos-2.5: a checkpoint folder as --base,
     adapters merged into the saved model, which loads like any checkpoint."""
     from literate.reader.engines.kosmos import KosmosEngine
-    from literate.reader.train import ReaderTrainConfig, train_reader
+    from literate.reader.train.trainer import ReaderTrainConfig, train_reader
 
     base = tmp_path / "base"
     build_reader(base, size="tiny", coordinate_bins=256)
@@ -153,7 +153,7 @@ def test_lora_and_plora_fine_tune_a_saved_reader(tmp_path, method, task):
 
 
 def test_pairwise_similarity_by_hand():
-    from literate.reader.signal import pairwise_similarity
+    from literate.reader.train.aids.image_signal import pairwise_similarity
 
     same = torch.tensor([[[1.0, 2.0], [2.0, 4.0], [0.5, 1.0]]])
     orthogonal = torch.tensor([[[1.0, 0.0], [0.0, 3.0]]])

@@ -109,6 +109,7 @@ def test_sentinel_blocks_keep_every_token_and_chunk(nano_tokenizer, plays):
 
 def test_train_lm_with_sentinels(tmp_path, corpus_dir, nano_tokenizer):
     from literate.lm.train import LMTrainConfig, train_lm
+    from literate.sentinel.training import SentinelFormat
 
     tok_dir = tmp_path / "tok"
     nano_tokenizer.save_pretrained(str(tok_dir))
@@ -125,18 +126,20 @@ def test_train_lm_with_sentinels(tmp_path, corpus_dir, nano_tokenizer):
         eval_steps=10,
         save_steps=10,
         eval_blocks=8,
-        sentinel=SentinelConfig(max_chunk_tokens=16, sink_tokens=2),
     )
-    summary = train_lm(cfg)
+    sentinel = SentinelConfig(max_chunk_tokens=16, sink_tokens=2)
+    summary = train_lm(cfg, fmt=SentinelFormat(sentinel))
     curve = [c["eval_loss"] for c in summary["eval_curve"]]
     assert curve[-1] < curve[0] - 0.3
     saved = json.loads((tmp_path / "run" / "sentinel_config.json").read_text())
-    assert SentinelConfig(**saved) == cfg.sentinel
+    assert SentinelConfig(**saved) == sentinel
+    assert summary["config"]["sentinel"] == saved
 
 
 def test_streamed_eval_of_a_sentinel_model(tmp_path, corpus_dir, nano_tokenizer):
     from literate.lm.train import LMTrainConfig, train_lm
     from literate.sentinel.evaluate import stream_perplexity
+    from literate.sentinel.training import SentinelFormat
 
     tok_dir = tmp_path / "tok"
     nano_tokenizer.save_pretrained(str(tok_dir))
@@ -152,7 +155,7 @@ def test_streamed_eval_of_a_sentinel_model(tmp_path, corpus_dir, nano_tokenizer)
         eval_blocks=4,
     )
     cfg = SentinelConfig(max_chunk_tokens=8, local_chunks=1, sink_tokens=2)
-    train_lm(LMTrainConfig(out=str(tmp_path / "sr"), sentinel=cfg, **common))
+    train_lm(LMTrainConfig(out=str(tmp_path / "sr"), **common), fmt=SentinelFormat(cfg))
     train_lm(LMTrainConfig(out=str(tmp_path / "plain"), **common))
     sr, plain = str(tmp_path / "sr"), str(tmp_path / "plain")
     rows = {

@@ -6,6 +6,7 @@ Expected failures are ``LiterateError``s and usage errors: one line on stderr, e
 from __future__ import annotations
 
 import sys
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 import typer
@@ -17,6 +18,10 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     from click.exceptions import NoArgsIsHelpError, UsageError
 
 from literate.errors import BadValueError, LiterateError
+from literate.lm.train_config import LMTrainConfig
+from literate.plora.config import AdapterOptions
+from literate.reader.train.config import ReaderTrainConfig
+from literate.sentinel.config import SentinelConfig
 
 app = typer.Typer(
     name="literate",
@@ -35,7 +40,42 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
 app.add_typer(data_app, name="data")
 
-_LOOSE = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+def _defaults(cls) -> dict:
+    """A config dataclass's defaults: the single source of the CLI's option defaults."""
+    return {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+
+
+AD = _defaults(AdapterOptions)
+LM = _defaults(LMTrainConfig)
+RD = _defaults(ReaderTrainConfig)
+SR = _defaults(SentinelConfig)
+
+# the adapter options both trainings take (one set of defaults: AdapterOptions)
+METHOD = typer.Option(AD["method"], help="full, lora, or plora (PeriodicLoRA).")
+RANK = typer.Option(AD["lora_rank"], min=1, help="LoRA rank (lora, plora).")
+PERIOD = typer.Option(AD["period"], min=1, help="plora: optimizer steps per stage.")
+MOMENTUM = typer.Option(AD["momentum"], help="plora: share of the update kept, [0, 1).")
+OPTIMIZER_STATE = typer.Option(
+    AD["optimizer_state"], help="plora: at a stage end: reset, prune, keep."
+)
+PRUNE_RATIO = typer.Option(AD["prune_ratio"], help="plora: share of optimizer state pruned.")
+REWARM_STEPS = typer.Option(
+    AD["rewarm_steps"], min=0, help="plora: learning-rate re-warm-up steps per stage."
+)
+
+
+def _adapters(method, rank, period, momentum, optimizer_state, prune_ratio, rewarm_steps):
+    """The adapter options as ``AdapterOptions`` fields."""
+    return dict(
+        method=method,
+        lora_rank=rank,
+        period=period,
+        momentum=momentum,
+        optimizer_state=optimizer_state,
+        prune_ratio=prune_ratio,
+        rewarm_steps=rewarm_steps,
+    )
 
 
 @app.command()
@@ -54,8 +94,16 @@ def demo(
 def read(
     inputs: list[str] = typer.Argument(..., help="Images, PDFs or folders (read recursively)."),
     task: str = typer.Option("both", help="ocr (lines with boxes), md (Markdown) or both."),
-    engine: str = typer.Option("kosmos", help="kosmos or tesseract."),
-    model: str = typer.Option("bundled", help="bundled, a hub id or a local directory."),
+    engine: str = typer.Option(
+        "auto",
+        help="auto (a PDF page's own text layer where usable, else Tesseract), pdf (text "
+        "layers only), kosmos or tesseract.",
+    ),
+    model: str | None = typer.Option(
+        None,
+        help="A Kosmos-2.5 reader: bundled, a hub id or a local directory (with --engine "
+        "auto it reads the pages a text layer cannot; default: Tesseract does).",
+    ),
     out: Path = typer.Option(Path("literate-out"), help="Output folder."),
     max_patches: int | None = typer.Option(None, help="Image patches (default: the processor's)."),
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or mps."),
@@ -74,11 +122,11 @@ def read(
     quiet: bool = typer.Option(False, help="Write the outputs without printing them."),
 ) -> int:
     """Read images and PDFs into text lines with boxes and Markdown."""
-    from literate.reader.engines import TASKS
+    from literate.reader.engines import READ_TASKS
     from literate.reader.run import read_command
 
-    if task not in TASKS:
-        raise BadValueError(f"--task {task}: choose one of {', '.join(TASKS)}")
+    if task not in READ_TASKS:
+        raise BadValueError(f"--task {task}: choose one of {', '.join(READ_TASKS)}")
     return read_command(  # make_engine hands Tesseract only the options it takes
         inputs,
         out,
@@ -100,60 +148,65 @@ def read(
 @train_app.command("lm")
 def train_lm_cmd(
     out: Path = typer.Option(..., help="Run directory: final model, tokenizer, checkpoints."),
-    corpus: str = typer.Option("readmes", help="shakespeare, readmes, or a text file/folder."),
-    preset: str = typer.Option("small", help="Model size when training from scratch: nano, small."),
+    corpus: str = typer.Option(LM["corpus"], help="shakespeare, readmes, or a text file/folder."),
+    preset: str = typer.Option(LM["preset"], help="Size when training from scratch: nano, small."),
     base: str | None = typer.Option(None, help="Start from this model (dir or 'bundled')."),
     tokenizer: str | None = typer.Option(
         None, help="Tokenizer dir (default: the base's, or a new one)."
     ),
-    vocab_size: int = typer.Option(8192, help="Vocabulary of a newly trained tokenizer."),
-    method: str = typer.Option("full", help="full, lora, or plora (PeriodicLoRA)."),
-    rank: int = typer.Option(8, help="LoRA rank (lora, plora)."),
-    period: int = typer.Option(100, help="plora: optimizer steps per stage."),
-    momentum: float = typer.Option(
-        0.0, help="plora: share of the update kept at an unload, [0, 1)."
-    ),
-    optimizer_state: str = typer.Option("reset", help="plora: at a stage end: reset, prune, keep."),
-    prune_ratio: float = typer.Option(0.99, help="plora: share of optimizer state pruned."),
-    rewarm_steps: int = typer.Option(0, help="plora: learning-rate re-warm-up steps per stage."),
+    vocab_size: int = typer.Option(LM["vocab_size"], min=2, help="Vocabulary of a new tokenizer."),
+    method: str = METHOD,
+    rank: int = RANK,
+    period: int = PERIOD,
+    momentum: float = MOMENTUM,
+    optimizer_state: str = OPTIMIZER_STATE,
+    prune_ratio: float = PRUNE_RATIO,
+    rewarm_steps: int = REWARM_STEPS,
     sentinel: bool = typer.Option(False, help="Train with <SR> sentinel tokens."),
-    chunking: str = typer.Option("sentence", help="sentinel: sentence, line or fixed."),
-    max_chunk_tokens: int = typer.Option(64, help="sentinel: longer chunks are split."),
-    sentinel_mode: str = typer.Option("bounded", help="sentinel: paper or bounded."),
-    local_chunks: int = typer.Option(1, help="sentinel (bounded): previous chunks in view."),
-    sink_tokens: int = typer.Option(4, help="sentinel (bounded): attention-sink tokens."),
-    block_size: int = typer.Option(256, help="Tokens per training sequence."),
-    batch_size: int = typer.Option(16),
-    grad_accum: int = typer.Option(1, help="Gradient accumulation steps."),
-    lr: float = typer.Option(1e-3, help="Peak learning rate (cosine schedule)."),
-    warmup_steps: int = typer.Option(100),
-    max_steps: int = typer.Option(1000, help="Optimizer steps."),
-    eval_steps: int = typer.Option(100, help="Validate every N steps."),
-    save_steps: int = typer.Option(
-        100, help="Checkpoint every N steps (a multiple of eval-steps)."
+    chunking: str = typer.Option(SR["chunking"], help="sentinel: sentence, line or fixed."),
+    max_chunk_tokens: int = typer.Option(
+        SR["max_chunk_tokens"], min=1, help="sentinel: longer chunks are split."
     ),
-    eval_blocks: int = typer.Option(128, help="Validation blocks per evaluation (0 = all)."),
-    seed: int = typer.Option(0),
-    resume: bool = typer.Option(False, help="Continue from the last checkpoint in OUT."),
-    threads: int | None = typer.Option(None, help="CPU threads (default: torch's)."),
+    sentinel_mode: str = typer.Option(SR["mode"], help="sentinel: paper or bounded."),
+    local_chunks: int = typer.Option(
+        SR["local_chunks"], min=0, help="sentinel (bounded): previous chunks in view."
+    ),
+    sink_tokens: int = typer.Option(
+        SR["sink_tokens"], min=0, help="sentinel (bounded): attention-sink tokens."
+    ),
+    block_size: int = typer.Option(LM["block_size"], min=2, help="Tokens per sequence."),
+    batch_size: int = typer.Option(LM["batch_size"], min=1),
+    grad_accum: int = typer.Option(LM["grad_accum"], min=1, help="Gradient accumulation."),
+    lr: float = typer.Option(LM["lr"], help="Peak learning rate (cosine schedule)."),
+    warmup_steps: int = typer.Option(LM["warmup_steps"], min=0),
+    max_steps: int = typer.Option(LM["max_steps"], min=1, help="Optimizer steps."),
+    eval_steps: int = typer.Option(LM["eval_steps"], min=1, help="Validate every N steps."),
+    save_steps: int = typer.Option(
+        LM["save_steps"], min=1, help="Checkpoint every N steps (a multiple of eval-steps)."
+    ),
+    eval_blocks: int = typer.Option(
+        LM["eval_blocks"], min=0, help="Validation blocks per evaluation (0 = all)."
+    ),
+    seed: int = typer.Option(LM["seed"]),
+    resume: bool = typer.Option(False, help="Continue the run in OUT from its last checkpoint."),
+    overwrite: bool = typer.Option(False, help="Replace a run already in OUT."),
+    threads: int | None = typer.Option(None, min=1, help="CPU threads (default: torch's)."),
 ) -> None:
     """Train a causal LM (from scratch on a preset, or fine-tune a base)."""
-    from literate.lm.train import LMTrainConfig, train_lm
+    from literate.lm.train import train_lm
     from literate.paths import resolve_model
-    from literate.sentinel.config import SentinelConfig
+    from literate.sentinel.training import SentinelFormat
 
-    sentinel_cfg = None
+    fmt = None
     if sentinel:
-        sentinel_cfg = SentinelConfig(
-            chunking=chunking,
-            max_chunk_tokens=max_chunk_tokens,
-            mode=sentinel_mode,
-            local_chunks=local_chunks,
-            sink_tokens=sink_tokens,
-        )
-    if save_steps % eval_steps:
-        raise BadValueError(
-            f"--save-steps ({save_steps}) must be a multiple of --eval-steps ({eval_steps})"
+        fmt = SentinelFormat(
+            SentinelConfig(
+                chunking=chunking,
+                max_chunk_tokens=max_chunk_tokens,
+                mode=sentinel_mode,
+                local_chunks=local_chunks,
+                sink_tokens=sink_tokens,
+            )
         )
     cfg = LMTrainConfig(
         out=str(out),
@@ -162,14 +215,7 @@ def train_lm_cmd(
         base=resolve_model(base) if base else None,
         tokenizer=tokenizer,
         vocab_size=vocab_size,
-        method=method,
-        lora_rank=rank,
-        period=period,
-        momentum=momentum,
-        optimizer_state=optimizer_state,
-        prune_ratio=prune_ratio,
-        rewarm_steps=rewarm_steps,
-        sentinel=sentinel_cfg,
+        **_adapters(method, rank, period, momentum, optimizer_state, prune_ratio, rewarm_steps),
         block_size=block_size,
         batch_size=batch_size,
         grad_accum=grad_accum,
@@ -181,9 +227,10 @@ def train_lm_cmd(
         eval_blocks=eval_blocks,
         seed=seed,
         resume=resume,
+        overwrite=overwrite,
         threads=threads,
     )
-    summary = train_lm(cfg)
+    summary = train_lm(cfg, fmt=fmt)
     typer.echo(
         f"step {summary['global_step']}: validation loss {summary['eval_loss']:.4f}, "
         f"perplexity {summary['eval_perplexity']:.2f}; model saved to {out}"
@@ -193,48 +240,56 @@ def train_lm_cmd(
 @train_app.command("reader")
 def train_reader_cmd(
     out: Path = typer.Option(..., help="Run folder: final model + processor, checkpoints."),
-    base: str = typer.Option("scratch:tiny", help="scratch:tiny|small, a folder or a hub id."),
-    data: str = typer.Option("snippets", help="snippets (rendered on the fly) or a folder."),
+    base: str = typer.Option(RD["base"], help="scratch:tiny|small, a folder or a hub id."),
+    data: str = typer.Option(RD["data"], help="snippets (rendered on the fly) or a folder."),
     level: str = typer.Option(
-        "snippet",
+        RD["level"],
         help="word, line, snippet, strip, mix (all four) or piece (line pieces of --pages "
         "pages, cut as --tiling lines cuts them, half and half with lines).",
     ),
     pages: str | None = typer.Option(
         None, help="Strips: data-engine pages to mix in; piece: the pages to cut."
     ),
-    text: str = typer.Option("shakespeare", help="Snippets: corpus, random, or a+b."),
-    task: str = typer.Option("ocr", help="ocr, md or mixed."),
-    method: str = typer.Option("full", help="full, lora or plora."),
-    rank: int = typer.Option(8, min=1, help="LoRA rank."),
-    period: int = typer.Option(100, min=1, help="PeriodicLoRA: steps per stage."),
-    momentum: float = typer.Option(0.0, help="PeriodicLoRA: share of the update kept."),
-    max_patches: int | None = typer.Option(None, help="Image patches (default: processor's)."),
-    train_samples: int = typer.Option(20000, min=1, help="Snippets: examples per epoch."),
-    batch_size: int = typer.Option(8, min=1),
-    lr: float = typer.Option(1e-3),
-    visual_lr_scale: float = typer.Option(0.25, help="Vision + resampler lr = this × lr."),
+    text: str = typer.Option(RD["text"], help="Snippets: corpus, random, or a+b."),
+    task: str = typer.Option(RD["task"], help="ocr, md or mixed."),
+    method: str = METHOD,
+    rank: int = RANK,
+    period: int = PERIOD,
+    momentum: float = MOMENTUM,
+    optimizer_state: str = OPTIMIZER_STATE,
+    prune_ratio: float = PRUNE_RATIO,
+    rewarm_steps: int = REWARM_STEPS,
+    max_patches: int | None = typer.Option(
+        None, min=4, help="Image patches (default: processor's)."
+    ),
+    train_samples: int = typer.Option(RD["train_samples"], min=1, help="Snippets per epoch."),
+    batch_size: int = typer.Option(RD["batch_size"], min=1),
+    lr: float = typer.Option(RD["lr"]),
+    visual_lr_scale: float = typer.Option(
+        RD["visual_lr_scale"], help="Vision + resampler lr = this × lr."
+    ),
     init: str = typer.Option(
-        "literate",
+        RD["init"],
         help="From scratch: literate, positional (latents pool their own place), local (positional"
         " + encoder heads start as neighbour lookups) or default (HF's).",
     ),
     glyph_loss: float = typer.Option(
-        0.0, min=0.0, help="Weight of the per-patch glyph loss from rendered glyph cells (0: off)."
+        RD["glyph_loss"], min=0.0, help="Weight of the per-patch glyph loss (0: off)."
     ),
     guided_attention: float = typer.Option(
-        0.0, min=0.0, help="Weight of the loss guiding a decoder head to each glyph (0: off)."
+        RD["guided_attention"], min=0.0, help="Weight of the guided-attention loss (0: off)."
     ),
-    warmup_steps: int = typer.Option(100, min=0),
-    max_steps: int = typer.Option(1000, min=1),
-    eval_steps: int = typer.Option(100, min=1),
-    save_steps: int = typer.Option(100, min=1),
-    seed: int = typer.Option(0),
-    resume: bool = typer.Option(False, help="Continue from the last checkpoint in --out."),
-    threads: int | None = typer.Option(None, help="CPU threads."),
+    warmup_steps: int = typer.Option(RD["warmup_steps"], min=0),
+    max_steps: int = typer.Option(RD["max_steps"], min=1),
+    eval_steps: int = typer.Option(RD["eval_steps"], min=1),
+    save_steps: int = typer.Option(RD["save_steps"], min=1),
+    seed: int = typer.Option(RD["seed"]),
+    resume: bool = typer.Option(False, help="Continue the run in --out from its last checkpoint."),
+    overwrite: bool = typer.Option(False, help="Replace a run already in --out."),
+    threads: int | None = typer.Option(None, min=1, help="CPU threads."),
 ) -> None:
     """Train a Kosmos-2.5 reader (from scratch or a checkpoint) on both tasks."""
-    from literate.reader.train import ReaderTrainConfig, train_reader
+    from literate.reader.train.trainer import train_reader
 
     summary = train_reader(
         ReaderTrainConfig(
@@ -245,10 +300,7 @@ def train_reader_cmd(
             pages=pages,
             text=text,
             task=task,
-            method=method,
-            lora_rank=rank,
-            period=period,
-            momentum=momentum,
+            **_adapters(method, rank, period, momentum, optimizer_state, prune_ratio, rewarm_steps),
             max_patches=max_patches,
             train_samples=train_samples,
             batch_size=batch_size,
@@ -263,6 +315,7 @@ def train_reader_cmd(
             save_steps=save_steps,
             seed=seed,
             resume=resume,
+            overwrite=overwrite,
             threads=threads,
         )
     )
@@ -350,7 +403,7 @@ def eval_lm_cmd(
 @eval_app.command("reader")
 def eval_reader_cmd(
     folder: Path = typer.Argument(..., help="Page images with <stem>.json / <stem>.md truth."),
-    engine: str = typer.Option("kosmos", help="kosmos or tesseract."),
+    engine: str = typer.Option("kosmos", help="kosmos, tesseract, pdf or auto."),
     model: str = typer.Option("bundled", help="bundled, a hub id or a local directory."),
     task: str = typer.Option("both", help="ocr, md or both."),
     limit: int | None = typer.Option(None, min=1, help="Score only the first N pages."),
@@ -366,11 +419,11 @@ def eval_reader_cmd(
     """Score a reader on a folder of pages with ground truth."""
     from literate.io import write_json_atomic
     from literate.reader import Reader
-    from literate.reader.engines import TASKS
+    from literate.reader.engines import READ_TASKS
     from literate.reader.evaluate import evaluate_reader
 
-    if task not in TASKS:
-        raise BadValueError(f"--task {task}: choose one of {', '.join(TASKS)}")
+    if task not in READ_TASKS:
+        raise BadValueError(f"--task {task}: choose one of {', '.join(READ_TASKS)}")
     reader = Reader.from_pretrained(  # make_engine hands Tesseract only the options it takes
         model,
         engine,
@@ -436,7 +489,7 @@ def bench_reader_cmd(
     """A Kosmos-2.5 reader vs Tesseract on held-out pages and snippets."""
     from literate.reader.bench import run_bench
 
-    default = f"benchmarks/results/reader{'_quick' if quick else ''}.json"
+    default = f"benchmarks/results/reader_synthetic{'_quick' if quick else ''}.json"
     work_dir = str(work) if work else None
     run_bench(quick, str(json_out or default), work_dir, threads, model, pages, snippets, num_beams)
 

@@ -28,3 +28,10 @@ class BadValueError(LiterateError):
 
 class CheckpointError(LiterateError):
     """A model or tokenizer directory that cannot be read."""
+
+
+class DocumentError(LiterateError):
+    """An input file that cannot be read (damaged, unsupported, unreadable): that input fails
+    alone, the others are still read, and the command exits 1."""
+
+    exit_code = 1

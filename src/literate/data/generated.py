@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import re
 
-from literate.data.corpora import Document
+from literate.data.corpora import TextDocument
 
 KINDS = ("shakespeare", "readme", "table", "list", "form", "receipt", "keyvalue", "article")
 
@@ -36,14 +36,14 @@ def _emphasise(words: list[str], rng: random.Random) -> str:
     return " ".join(out)
 
 
-def shakespeare_scene(doc: Document, rng: random.Random) -> str:
+def shakespeare_scene(doc: TextDocument, rng: random.Random) -> str:
     """Consecutive blocks of a play from a random block on (speakers in bold, verse)."""
     blocks = [b for b in doc.text.split("\n\n") if b.strip()]
     at = rng.randrange(max(1, len(blocks) - 40))
     return "\n\n".join(blocks[at : at + 60])
 
 
-def readme_page(doc: Document, rng: random.Random) -> str:
+def readme_page(doc: TextDocument, rng: random.Random) -> str:
     """A README from a random section on, without images, links' targets or raw HTML (the
     renderer is offline, and the truth must be what the page shows)."""
     text = _IMAGE.sub("", doc.text)
@@ -147,7 +147,7 @@ GENERATED = {
 
 
 def sample_source(
-    rng: random.Random, plays: list[Document], readmes: list[Document]
+    rng: random.Random, plays: list[TextDocument], readmes: list[TextDocument]
 ) -> tuple[str, str, str]:
     """``(kind, source id, markdown)`` for one page."""
     kinds = [k for k in KINDS if (k != "readme" or readmes) and (k != "shakespeare" or plays)]

@@ -19,14 +19,13 @@ import io
 import math
 import random
 import re
-import subprocess
 import tempfile
-import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from PIL import Image, ImageFilter, ImageOps
 
+from literate.data.pdftext import text_layers
 from literate.data.render import FONTS, TEST_FONTS, available_fonts
 from literate.errors import LiterateError
 
@@ -173,45 +172,21 @@ def fit_one_page(md: str, style: Style) -> tuple[str, bytes] | None:
 
 
 def text_layer(pdf: bytes, dpi: int) -> tuple[list[dict], tuple[int, int]]:
-    """Lines and words of page 1 from ``pdftotext -bbox-layout``, in pixels at ``dpi``."""
+    """Lines and words of page 1 from the PDF's text layer (``pdftext``), in pixels at
+    ``dpi``: the same reader ``--engine pdf`` uses, so the truth and that engine agree."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "page.pdf"
         path.write_bytes(pdf)
-        proc = subprocess.run(
-            ["pdftotext", "-bbox-layout", "-f", "1", "-l", "1", str(path), "-"],
-            capture_output=True,
-            text=True,
-        )
-    if proc.returncode != 0:
-        raise LiterateError(f"pdftotext failed: {proc.stderr.strip()[:200]}")
-    root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", proc.stdout))
-    ns = {"h": "http://www.w3.org/1999/xhtml"}
-    page = root.find(".//h:page", ns)
-    k = dpi / 72
-    width, height = (
-        math.ceil(float(page.get("width")) * k),
-        math.ceil(float(page.get("height")) * k),
-    )
-
-    def box(el) -> list[int]:
-        x0, y0 = math.floor(float(el.get("xMin")) * k), math.floor(float(el.get("yMin")) * k)
-        x1, y1 = math.ceil(float(el.get("xMax")) * k), math.ceil(float(el.get("yMax")) * k)
-        return [max(0, x0), max(0, y0), min(width, x1), min(height, y1)]
-
-    lines = []
-    for line in page.iterfind(".//h:line", ns):
-        words = [
-            {"text": w.text.strip(), "bbox": box(w)}
-            for w in line.iterfind("h:word", ns)
-            if w.text and w.text.strip()
-        ]
-        words = [w for w in words if w["bbox"][0] < w["bbox"][2] and w["bbox"][1] < w["bbox"][3]]
-        if words:
-            bb = [min(w["bbox"][i] for w in words) for i in (0, 1)] + [
-                max(w["bbox"][i] for w in words) for i in (2, 3)
-            ]
-            lines.append({"text": " ".join(w["text"] for w in words), "bbox": bb, "words": words})
-    return lines, (width, height)
+        layer = text_layers(path, dpi, first=1, last=1)[0]
+    lines = [
+        {
+            "text": line.text,
+            "bbox": list(line.bbox),
+            "words": [{"text": w.text, "bbox": list(w.bbox)} for w in words],
+        }
+        for line, words in zip(layer.lines, layer.words, strict=True)
+    ]
+    return lines, (layer.width, layer.height)
 
 
 def rasterise(pdf: bytes, dpi: int, size: tuple[int, int]) -> Image.Image:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from PIL import Image, ImageDraw, ImageFont
 
 from literate.errors import LiterateError
-from literate.reader.types import Line
+from literate.lines import Line
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 
@@ -47,7 +47,7 @@ FONTS = {
     "caladea": FontFamily("Caladea-Regular.ttf", "Caladea-Bold.ttf", "Caladea"),
     "c059": FontFamily("C059-Roman.otf", "C059-Bold.otf", "C059"),
     # more training families (fonts-urw-base35, fonts-linuxlibertine): more faces to generalise
-    # from to the held-out ones (README, "The bundled reader", stage 8)
+    # from to the held-out ones (docs/reader-training.md, stage 8)
     "nimbus-sans": FontFamily("NimbusSans-Regular.otf", "NimbusSans-Bold.otf", "Nimbus Sans"),
     "nimbus-sans-narrow": FontFamily(
         "NimbusSansNarrow-Regular.otf", "NimbusSansNarrow-Bold.otf", "Nimbus Sans Narrow"

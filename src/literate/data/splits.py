@@ -13,7 +13,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 
-from literate.data.corpora import Document
+from literate.data.corpora import TextDocument
 from literate.errors import BadValueError
 
 SPLITS = ("train", "validation", "test")
@@ -27,10 +27,10 @@ def _unit(doc_id: str, seed: int) -> float:
 
 
 def split_documents(
-    docs: Sequence[Document],
+    docs: Sequence[TextDocument],
     fractions: tuple[float, float, float] = DEFAULT_FRACTIONS,
     seed: int = 0,
-) -> dict[str, list[Document]]:
+) -> dict[str, list[TextDocument]]:
     """Split documents into train/validation/test by a hash of their ids."""
     if len(fractions) != 3 or any(f < 0 for f in fractions) or not math.isclose(sum(fractions), 1):
         raise BadValueError(
@@ -40,7 +40,7 @@ def split_documents(
     if len(set(ids)) != len(ids):
         raise BadValueError("document ids must be unique to split by document")
     train_cut, val_cut = fractions[0], fractions[0] + fractions[1]
-    out: dict[str, list[Document]] = {s: [] for s in SPLITS}
+    out: dict[str, list[TextDocument]] = {s: [] for s in SPLITS}
     for d in docs:
         u = _unit(d.id, seed)
         out["train" if u < train_cut else "validation" if u < val_cut else "test"].append(d)
@@ -57,7 +57,7 @@ def split_documents(
     return out
 
 
-def get_split(docs: Sequence[Document], split: str, seed: int = 0) -> list[Document]:
+def get_split(docs: Sequence[TextDocument], split: str, seed: int = 0) -> list[TextDocument]:
     if split not in SPLITS:
         raise BadValueError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
     return split_documents(docs, seed=seed)[split]

@@ -1,7 +1,15 @@
 """Small Llama-family language models: presets, training through ``transformers.Trainer``,
 perplexity."""
 
-from literate.lm.config import PRESETS, llama_config
-from literate.lm.train import LMTrainConfig, load_model, train_lm
+from literate.lazy import lazy_exports
 
-__all__ = ["PRESETS", "LMTrainConfig", "llama_config", "load_model", "train_lm"]
+__getattr__, __all__ = lazy_exports(
+    __name__,
+    {
+        "PRESETS": "literate.lm.config",
+        "llama_config": "literate.lm.config",
+        "LMTrainConfig": "literate.lm.train_config",
+        "load_model": "literate.lm.train",
+        "train_lm": "literate.lm.train",
+    },
+)

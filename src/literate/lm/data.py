@@ -13,11 +13,11 @@ import torch
 from torch.utils.data import Dataset
 from transformers import PreTrainedTokenizerBase
 
-from literate.data.corpora import Document
+from literate.data.corpora import TextDocument
 from literate.errors import BadValueError
 
 
-def token_stream(docs: Sequence[Document], tokenizer: PreTrainedTokenizerBase) -> torch.Tensor:
+def token_stream(docs: Sequence[TextDocument], tokenizer: PreTrainedTokenizerBase) -> torch.Tensor:
     """All documents as one 1-D tensor of ids: ``<s> doc </s> <s> doc </s> ...``."""
     encoded = tokenizer([d.text for d in docs], add_special_tokens=True)["input_ids"]
     eos = tokenizer.eos_token_id

@@ -47,3 +47,38 @@ class PeriodicLoRAConfig:
             raise BadValueError(f"prune ratio must be in [0, 1), got {self.prune_ratio!r}")
         if self.rewarm_steps < 0:
             raise BadValueError(f"rewarm steps must be ≥ 0, got {self.rewarm_steps!r}")
+
+
+METHODS = ("full", "lora", "plora")
+
+
+@dataclass(kw_only=True)
+class AdapterOptions:
+    """How a training adapts its model (full, LoRA or PeriodicLoRA): the options ``train lm``
+    and ``train reader`` share, so both take every PLoRA option with one set of defaults."""
+
+    method: str = "full"
+    lora_rank: int = 8
+    period: int = 100
+    momentum: float = 0.0
+    optimizer_state: str = "reset"
+    prune_ratio: float = 0.99
+    rewarm_steps: int = 0
+
+    def plora_config(self, seed: int = 0) -> PeriodicLoRAConfig:
+        return PeriodicLoRAConfig(
+            period=self.period,
+            momentum=self.momentum,
+            optimizer_state=self.optimizer_state,
+            prune_ratio=self.prune_ratio,
+            rewarm_steps=self.rewarm_steps,
+            seed=seed,
+        )
+
+    def validate_adapters(self) -> None:
+        if self.method not in METHODS:
+            raise BadValueError(f"--method {self.method}: choose one of {', '.join(METHODS)}")
+        if self.lora_rank < 1:
+            raise BadValueError(f"--rank must be ≥ 1, got {self.lora_rank}")
+        if self.method == "plora":
+            self.plora_config()  # raises on a bad period, momentum, ...

@@ -14,13 +14,12 @@ reader: ``--model`` or the bundled one; without either the table says so.
 
 from __future__ import annotations
 
-import platform
 from pathlib import Path
 
 import torch
 
 from literate.errors import CheckpointError
-from literate.io import write_json_atomic, write_text_atomic
+from literate.io import command_of, write_json_atomic, write_result, write_text_atomic
 
 
 def write_snippet_set(out: str | Path, n: int, seed: int = 0) -> Path:
@@ -28,7 +27,7 @@ def write_snippet_set(out: str | Path, n: int, seed: int = 0) -> Path:
     from literate.data.corpora import load_corpus
     from literate.data.render import test_fonts
     from literate.data.splits import get_split
-    from literate.reader.data import SnippetDataset
+    from literate.reader.train.data import SnippetDataset
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -79,10 +78,10 @@ def page_set_record(page_dir: Path) -> dict:
 
 def snippet_image_gap(engine, folder: Path, n: int = 32) -> dict[str, float]:
     """The image-signal diagnostic of a Kosmos engine's model on held-out snippets."""
-    from literate.reader.collator import ReaderCollator
-    from literate.reader.data import PageFolderDataset
-    from literate.reader.signal import image_gap
-    from literate.reader.train import coordinate_bins
+    from literate.reader.train.aids.image_signal import image_gap
+    from literate.reader.train.collator import ReaderCollator
+    from literate.reader.train.data import PageFolderDataset
+    from literate.reader.train.trainer import coordinate_bins
 
     data = PageFolderDataset(folder)
     items = [data[i] for i in range(min(n, len(data)))]
@@ -103,7 +102,6 @@ def run_bench(
     num_beams: int | None = None,
 ) -> dict:
     """``num_beams``: the Kosmos reader's beam width (default: the checkpoint's own)."""
-    import transformers
     from rich.console import Console
     from rich.table import Table
 
@@ -125,7 +123,7 @@ def run_bench(
     if not page_set["readme_wheels"]:
         notes.append(
             "no README wheels (`literate data fetch-readmes`): the README pages differ from "
-            "the set the README reports"
+            "the set docs/reader.md reports"
         )
     try:
         readers.append(Reader.from_pretrained(model, engine="kosmos", num_beams=num_beams))
@@ -149,11 +147,6 @@ def run_bench(
         )
         r["time_per_page_vs_tesseract"] = base / r["pages_per_s"] if r["pages_per_s"] else None
     payload = {
-        "command": "literate bench reader"
-        + (" --quick" if quick else "")
-        + f" --model {model}"
-        + ("" if num_beams is None else f" --num-beams {num_beams}")
-        + f" --json {json_path}",
         "n_pages": n_pages,
         "n_snippets": n_snips,
         "pages": "data engine, test split, held-out fonts (carlito, caladea), 150 dpi",
@@ -162,14 +155,13 @@ def run_bench(
         "rows": rows,
         "image_gap": gap,
         "notes": notes,
-        "machine": {
-            "platform": platform.platform(),
-            "torch": torch.__version__,
-            "transformers": transformers.__version__,
-            "threads": threads,
-        },
+        "threads": threads,
     }
-    write_json_atomic(Path(json_path), payload)
+    payload = write_result(
+        Path(json_path),
+        payload,
+        command_of("bench reader", quick=quick, model=model, num_beams=num_beams, json=json_path),
+    )
     table = Table(title=f"held-out: {n_pages} pages, {n_snips} snippets (fonts never trained on)")
     cols = ("engine", "set", "task", "word F1", "line F1@.5", "mean IoU", "NED", "NTED")
     for c in cols + ("pages/s", "× time"):

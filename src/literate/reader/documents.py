@@ -15,14 +15,13 @@ from pathlib import Path
 
 from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
+from literate.data.pdftext import TextLayer, text_layers
+from literate.errors import DocumentError, LiterateError
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"}
 SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
 MAX_PIXELS = 24_000_000  # ≈ A4 at 600 dpi; larger pages are downscaled to this
 DECODE_LIMIT = 1_200_000_000  # refuse to decode more pixels than this (memory)
-
-
-class DocumentError(Exception):
-    """A file that cannot be read; the message is one line naming the problem."""
 
 
 @dataclass
@@ -30,6 +29,7 @@ class LoadedDocument:
     path: Path
     pages: list[Image.Image]
     notes: list[str] = field(default_factory=list)  # e.g. "page 1 downscaled from …"
+    layers: list[TextLayer | None] = field(default_factory=list)  # PDF pages' text layers
 
 
 def collect_inputs(inputs: list[str | Path]) -> tuple[list[tuple[Path, Path]], list[str]]:
@@ -68,8 +68,11 @@ def load_document(
         if head != b"%PDF-":
             raise DocumentError(f"{path}: not a PDF (no %PDF header)")
         doc = LoadedDocument(path, [], [])
-        for i, page in enumerate(_pdf_pages(path, dpi), 1):
+        invisible = []
+        for i, (page, hidden) in enumerate(_pdf_pages(path, dpi), 1):
             _page(page, max_pixels, doc, i)
+            invisible.append(hidden)
+        doc.layers = _text_layers(path, dpi, doc, invisible)
         return doc
     return _load_image(path, max_pixels, decode_limit)
 
@@ -89,11 +92,45 @@ def _pdf_pages(path: Path, dpi: int) -> Iterator[Image.Image]:
         for i in range(len(pdf)):
             page = pdf[i]
             try:
-                yield page.render(scale=dpi / 72).to_pil().convert("RGB")
+                yield page.render(scale=dpi / 72).to_pil().convert("RGB"), _invisible(page)
             finally:
                 page.close()
     finally:
         pdf.close()
+
+
+def _invisible(page) -> bool:
+    """Whether every text object of a PDFium page is drawn invisibly (render mode 3): the
+    mark of an OCR layer added over a scan."""
+    import pypdfium2.raw as pdfium_c
+
+    modes = [
+        pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw)
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=4)
+    ]
+    return bool(modes) and all(m == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE for m in modes)
+
+
+def _text_layers(
+    path: Path, dpi: int, doc: LoadedDocument, invisible: list[bool]
+) -> list[TextLayer | None]:
+    """Each page's text layer at its image's size (None where there is none to read)."""
+    try:
+        layers: list[TextLayer | None] = list(text_layers(path, dpi))
+    except LiterateError as e:
+        doc.notes.append(f"text layer not read ({e})")
+        return [None] * len(doc.pages)
+    if len(layers) != len(doc.pages):
+        doc.notes.append("text layer not read (pdftotext and PDFium disagree on the pages)")
+        return [None] * len(doc.pages)
+    out: list[TextLayer | None] = []
+    for layer, image, hidden in zip(layers, doc.pages, invisible, strict=True):
+        if layer is not None and image.size != (layer.width, layer.height):
+            layer = layer.scaled(*image.size)
+        if layer is not None:
+            layer.invisible = hidden
+        out.append(layer)
+    return out
 
 
 def _poppler_page_count(path: Path) -> int | None:

@@ -14,10 +14,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from literate.errors import InputNotFoundError
+from literate.lines import Line, lines_from_json
 from literate.reader.documents import collect_inputs
 from literate.reader.metrics import f1, match_lines, ned, nted, word_counts
+from literate.reader.page import Page
 from literate.reader.reader import Reader
-from literate.reader.types import Line, Page, lines_from_json
 
 
 @dataclass

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 from rapidfuzz.distance import Levenshtein
 
-from literate.reader.types import Box, Line
+from literate.lines import Box, Line
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from literate.io import write_json_atomic, write_text_atomic
-from literate.reader.types import Document, Line
+from literate.lines import Line
+from literate.reader.page import Document
 
 
 def draw_boxes(image: Image.Image, lines: list[Line]) -> Image.Image:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from literate.reader.types import Box, Line
+from literate.lines import Box, Line
 
 _BOX = re.compile(r"<bbox>(.*?)</bbox>", re.S)
 _COORD = re.compile(r"<([xy])_(\d+)>")

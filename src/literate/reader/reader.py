@@ -21,8 +21,8 @@ from literate.reader.documents import (
     collect_inputs,
     load_document,
 )
-from literate.reader.engines import TASKS, Engine, make_engine
-from literate.reader.types import Document, Page
+from literate.reader.engines import READ_TASKS, Engine, make_engine
+from literate.reader.page import Document, Page
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Reader:
     @classmethod
     def from_pretrained(
         cls,
-        model: str = "bundled",
+        model: str | None = "bundled",
         engine: str = "kosmos",
         dpi: int = 200,
         max_pixels: int = MAX_PIXELS,
@@ -63,15 +63,15 @@ class Reader:
         return getattr(self.engine, "batch_size", 1)
 
     def read_images(self, images: list[Image.Image], task: str = "both") -> list[Page]:
-        if task not in TASKS:
-            raise BadValueError(f"--task {task}: choose one of {', '.join(TASKS)}")
+        if task not in READ_TASKS:
+            raise BadValueError(f"--task {task}: choose one of {', '.join(READ_TASKS)}")
         return self.engine.read(images, task)
 
     def iter_read(self, inputs: list[str | Path], task: str = "both") -> Iterator[ReadResult | str]:
         """Yield a ``ReadResult`` per readable document (in input order) and an error line
         per input that failed."""
-        if task not in TASKS:
-            raise BadValueError(f"--task {task}: choose one of {', '.join(TASKS)}")
+        if task not in READ_TASKS:
+            raise BadValueError(f"--task {task}: choose one of {', '.join(READ_TASKS)}")
         files, errors = collect_inputs(inputs)
         yield from errors
         pending: list[tuple[LoadedDocument, str]] = []
@@ -97,17 +97,31 @@ class Reader:
             else:
                 run.results.append(item)
                 run.notes += [f"{item.loaded.path}: {n}" for n in item.loaded.notes]
+                run.notes += [
+                    f"{item.loaded.path}: page {p.page}: {p.note}"
+                    for p in item.document.pages
+                    if p.note
+                ]
         return run
 
     def _flush(self, pending: list[tuple[LoadedDocument, str]], task: str) -> Iterator[ReadResult]:
         images = [im for d, _ in pending for im in d.pages]
-        pages = self.read_images(images, task)
+        if getattr(self.engine, "uses_text_layers", False):
+            layers = [
+                d.layers[n] if n < len(d.layers) else None
+                for d, _ in pending
+                for n in range(len(d.pages))
+            ]
+            pages = self.engine.read(images, task, layers=layers)
+        else:
+            pages = self.read_images(images, task)
         i = 0
         for loaded, stem in pending:
             own = pages[i : i + len(loaded.pages)]
             i += len(loaded.pages)
             for n, page in enumerate(own, 1):
                 page.page = n
+                page.read_by = page.read_by or self.engine.name
             doc = Document(str(loaded.path), self.engine.name, self.engine.model_name, own)
             yield ReadResult(doc, loaded, stem)
 

@@ -15,13 +15,15 @@ def read_command(
     inputs: list[str],
     out: Path,
     task: str = "both",
-    engine: str = "kosmos",
-    model: str = "bundled",
+    engine: str = "auto",
+    model: str | None = None,
     quiet: bool = False,
     dpi: int = 200,
     **engine_kwargs,
 ) -> int:
     """Exit code 0 when every input was read, 1 when any failed (the rest are written)."""
+    if model and engine in ("tesseract", "pdf"):
+        print(f"literate: note: --model {model} is not used by --engine {engine}", file=sys.stderr)
     reader = Reader.from_pretrained(model, engine, dpi=dpi, **engine_kwargs)
     failed = 0
     progress = tqdm(desc="reading", unit="doc", disable=quiet or not sys.stderr.isatty())
@@ -33,6 +35,12 @@ def read_command(
         progress.update()
         for note in item.loaded.notes:
             print(f"literate: note: {item.loaded.path}: {note}", file=sys.stderr)
+        for page in item.document.pages:
+            if page.note:
+                print(
+                    f"literate: note: {item.loaded.path}: page {page.page}: {page.note}",
+                    file=sys.stderr,
+                )
         paths = write_document(item.document, item.loaded.pages[0], out, item.stem)
         if not quiet:
             doc = item.document

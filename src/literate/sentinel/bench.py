@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from literate.errors import LiterateError
-from literate.io import write_json_atomic
+from literate.io import command_of, write_result
 from literate.sentinel.chunking import chunk_text
 from literate.sentinel.config import SentinelConfig
 from literate.sentinel.mask import build_attention_mask
@@ -77,6 +77,7 @@ SENTINEL = SentinelConfig(max_chunk_tokens=24, local_chunks=1, sink_tokens=4, mo
 def finetune(work: Path, steps: int, sentinel: bool, threads: int) -> str:
     from literate.lm.train import LMTrainConfig, train_lm
     from literate.paths import resolve_model
+    from literate.sentinel.training import SentinelFormat
 
     out = work / ("sentinel" if sentinel else "baseline")
     if (out / "model.safetensors").is_file() and (out / "train_summary.json").is_file():
@@ -98,8 +99,9 @@ def finetune(work: Path, steps: int, sentinel: bool, threads: int) -> str:
             seed=0,
             keep_best=False,
             threads=threads,
-            sentinel=SENTINEL if sentinel else None,
-        )
+            overwrite=True,  # a finished run returned above; an interrupted one restarts
+        ),
+        fmt=SentinelFormat(SENTINEL) if sentinel else None,
     )
     return str(out)
 
@@ -285,9 +287,6 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
     cost = mask_cost(model, p.mask_tokens)
     out = Path(json_path)
     payload = {
-        "command": "literate bench sentinel"
-        + (" --quick" if quick else "")
-        + f" --json {json_path}",
         "plan": asdict(p),
         "sentinel_config": asdict(SENTINEL),
         "rows": rows,
@@ -297,7 +296,7 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     payload["figure"] = plot(rows, out.with_suffix(".png"))
-    write_json_atomic(out, payload)
+    write_result(out, payload, command_of("bench sentinel", quick=quick, json=json_path))
     console = Console(width=140)
     table = Table(title=f"streamed test perplexity ({p.docs} plays × {p.tokens_per_doc} tokens)")
     for c in ("model", "policy", "budget", "ppl", "tokens/s", "peak cache"):

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 
 from transformers import PreTrainedTokenizerBase
 
-from literate.data.corpora import Document
+from literate.data.corpora import TextDocument
 from literate.errors import BadValueError
 from literate.sentinel.chunking import chunk_text
 from literate.sentinel.config import SentinelConfig
 
 
 def chunked_stream(
-    docs: Sequence[Document], tokenizer: PreTrainedTokenizerBase, config: SentinelConfig
+    docs: Sequence[TextDocument], tokenizer: PreTrainedTokenizerBase, config: SentinelConfig
 ) -> tuple[list[int], list[int]]:
     ids: list[int] = []
     lengths: list[int] = []
@@ -31,7 +31,7 @@ def chunked_stream(
 
 
 def sentinel_blocks(
-    docs: Sequence[Document],
+    docs: Sequence[TextDocument],
     tokenizer: PreTrainedTokenizerBase,
     config: SentinelConfig,
     block_size: int,

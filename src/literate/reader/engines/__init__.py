@@ -8,10 +8,10 @@ from typing import Protocol
 from PIL import Image
 
 from literate.errors import BadValueError
-from literate.reader.types import Page
+from literate.reader.page import Page
 
-ENGINES = ("kosmos", "tesseract")
-TASKS = ("ocr", "md", "both")
+ENGINES = ("auto", "pdf", "kosmos", "tesseract")
+READ_TASKS = ("ocr", "md", "both")
 
 
 class Engine(Protocol):
@@ -21,13 +21,26 @@ class Engine(Protocol):
     def read(self, images: list[Image.Image], task: str) -> list[Page]: ...
 
 
-def make_engine(engine: str = "kosmos", model: str = "bundled", **kwargs) -> Engine:
+def make_engine(engine: str = "auto", model: str | None = None, **kwargs) -> Engine:
+    """``auto``: text layers, else OCR by Tesseract (the OCR engine that measures best on
+    real pages, docs/reader.md) or by the Kosmos-2.5 ``model`` when one is named; ``pdf``:
+    text layers only; ``kosmos`` (``model`` default: the bundled reader); ``tesseract``."""
+    tesseract_kwargs = {k: v for k, v in kwargs.items() if k in ("lang", "psm")}
+    if engine == "auto":
+        from literate.reader.engines.auto import AutoEngine
+
+        ocr = make_engine("kosmos" if model else "tesseract", model, **kwargs)
+        return AutoEngine(ocr)
+    if engine == "pdf":
+        from literate.reader.engines.pdf import PdfEngine
+
+        return PdfEngine()
     if engine == "kosmos":
         from literate.reader.engines.kosmos import KosmosEngine
 
-        return KosmosEngine.from_pretrained(model, **kwargs)
+        return KosmosEngine.from_pretrained(model or "bundled", **kwargs)
     if engine == "tesseract":
         from literate.reader.engines.tesseract import TesseractEngine
 
-        return TesseractEngine(**{k: v for k, v in kwargs.items() if k in ("lang", "psm")})
+        return TesseractEngine(**tesseract_kwargs)
     raise BadValueError(f"--engine {engine}: choose one of {', '.join(ENGINES)}")

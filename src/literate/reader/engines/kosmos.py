@@ -26,19 +26,25 @@ from PIL import Image
 from transformers import StoppingCriteria, StoppingCriteriaList
 
 from literate.errors import BadValueError, CheckpointError, LiterateError
-from literate.reader.layout import Grid
-from literate.reader.parse import parse_markdown, parse_ocr, trim_tail_loop
-from literate.reader.segment import (
+from literate.lines import Line
+from literate.reader.layout.markdown import Grid, markdown_from_page_lines
+from literate.reader.layout.segment import (
     PIECE_WIDTH,
     ink_and_rules,
     join_pieces,
     ruled_grids,
     segment_page,
 )
-from literate.reader.strips import merge_strip_lines, offset_lines, plan_strips, strip_height_for
-from literate.reader.types import Line, Page
+from literate.reader.layout.strips import (
+    merge_strip_lines,
+    offset_lines,
+    plan_strips,
+    strip_height_for,
+)
+from literate.reader.model.prompts import PROMPTS
+from literate.reader.page import Page
+from literate.reader.parse import parse_markdown, parse_ocr, trim_tail_loop
 
-PROMPTS = {"ocr": "<ocr>", "md": "<md>"}
 DEFAULTS_FILE = "literate_reader.json"  # per-checkpoint engine defaults (tiling, patches)
 TILINGS = ("whole", "strips", "lines")
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -275,44 +281,3 @@ def tiled_page(
     if task != "ocr":
         page.markdown = markdown_from_page_lines(lines, grids=grids)
     return page
-
-
-def markdown_from_page_lines(
-    lines: list[Line], quantile: float = 0.25, factor: float = 0.5, grids: Sequence[Grid] = ()
-) -> str:
-    """Markdown from the lines of a tiled page (``literate.reader.layout``). The lines in a
-    ruled table's ``grids`` become one line a cell; a new paragraph starts where the gap
-    above a line exceeds the page's line gap (its lower ``quantile``: pages of one-line
-    paragraphs have few gaps inside a paragraph) by ``factor`` line heights, where the line
-    height jumps (headings; descenders alone stay < 1.3×), and where reading jumps up (the
-    next column); cells on one row stay together."""
-    from literate.reader.layout import markdown_from_lines, merge_cells, same_row
-
-    def row_gaps(lines: list[Line]) -> tuple[list[bool], list[int]]:
-        pairs = list(zip(lines, lines[1:], strict=False))
-        new_row = [not same_row(a, b) for a, b in pairs]  # new_row[i - 1]: line i starts a row
-        gaps = [
-            b.bbox[1] - a.bbox[3]
-            for (a, b), new in zip(pairs, new_row, strict=True)
-            if new and b.bbox[1] >= a.bbox[1]
-        ]
-        return new_row, gaps
-
-    # the gaps of the text outside ruled tables: a table's wrapped cells stack tightly
-    outside = [ln for ln in lines if not any(g.cell_of(ln.bbox) for g in grids)]
-    gaps = row_gaps(outside if len(outside) > 1 else lines)[1]
-    usual = sorted(gaps)[int(quantile * (len(gaps) - 1))] if gaps else 0
-    items = merge_cells([(None, ln, ln.bbox[3] - ln.bbox[1]) for ln in lines], grids)
-    lines = [ln for _, ln, _ in items]
-    new_row = row_gaps(lines)[0]
-    keyed, para = [], 0
-    for i, (_, line, height) in enumerate(items):
-        if i and new_row[i - 1]:
-            prev, prev_h = lines[i - 1], keyed[-1][2]
-            gap = line.bbox[1] - prev.bbox[3]
-            ratio = max(height, prev_h) / max(1, min(height, prev_h))
-            jumped_up = line.bbox[1] < prev.bbox[1] - 0.5 * height
-            if gap > usual + factor * height or ratio >= 1.3 or jumped_up:
-                para += 1
-        keyed.append(((0, para), line, height))
-    return markdown_from_lines(keyed)

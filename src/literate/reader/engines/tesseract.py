@@ -20,9 +20,10 @@ from pathlib import Path
 from PIL import Image
 
 from literate.errors import LiterateError
-from literate.reader.layout import markdown_from_lines, merge_cells
-from literate.reader.segment import ink_and_rules, ruled_grids
-from literate.reader.types import Line, Page
+from literate.lines import Line
+from literate.reader.layout.markdown import markdown_from_lines, merge_cells
+from literate.reader.layout.segment import ink_and_rules, ruled_grids
+from literate.reader.page import Page
 
 
 def tesseract_version() -> str:

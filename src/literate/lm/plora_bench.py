@@ -1,0 +1,325 @@
+"""``literate bench plora``: full fine-tuning vs LoRA vs PeriodicLoRA on a domain shift.
+
+Every method fine-tunes the bundled base LM (trained on package READMEs) on the Shakespeare
+train split with the same steps, data order (seed) and learning-rate grid; the best rate by
+validation loss is kept per method. Each run is its own process (so peak RSS is its own),
+and finished runs are cached in the work folder, so an interrupted sweep resumes.
+
+Learning ability = (L_base − L_method) / (L_base − L_LoRA of the same rank), on test loss.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from transformers import TrainerCallback
+
+from literate.errors import LiterateError
+from literate.io import command_of, write_json_atomic, write_result
+
+LINEAR_KEYS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+SPECTRUM_LAYER = "model.layers.1.self_attn.q_proj.weight"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    method: str
+    rank: int | None = None
+    period: int | None = None
+    momentum: float | None = None
+    lr: float = 1e-3
+
+    @property
+    def name(self) -> str:
+        parts = [self.method]
+        if self.rank:
+            parts.append(f"r{self.rank}")
+        if self.method == "plora":
+            parts += [f"p{self.period}", f"m{self.momentum:g}"]
+        return "-".join(parts) + f"-lr{self.lr:g}"
+
+
+@dataclass(frozen=True)
+class Budget:
+    steps: int
+    block: int = 128
+    batch: int = 8
+    eval_blocks: int = 64
+    test_blocks: int = 200
+    seed: int = 0
+    threads: int = 2
+
+
+def sweep(quick: bool) -> tuple[list[RunSpec], Budget]:
+    """Full fine-tuning, LoRA per rank, and PeriodicLoRA per rank: the momenta at the middle
+    period (four stages), and the periods (3, 4 and 10 stages) at momentum 0."""
+    if quick:
+        budget = Budget(steps=40, eval_blocks=16, test_blocks=32)
+        lrs, ranks, momenta, periods = (3e-3,), (2,), (0.0, 0.5), (10,)
+    else:
+        budget = Budget(steps=300)
+        lrs, ranks, momenta, periods = (1e-3, 3e-3), (2, 8), (0.0, 0.1, 0.5), (30, 75, 100)
+    middle = budget.steps // 4
+    specs = [RunSpec("full", lr=lr) for lr in lrs]
+    for r in ranks:
+        specs += [RunSpec("lora", r, lr=lr) for lr in lrs]
+        specs += [RunSpec("plora", r, middle, m, lr) for m in momenta for lr in lrs]
+        specs += [RunSpec("plora", r, p, 0.0, lr) for p in periods if p != middle for lr in lrs]
+    return specs, budget
+
+
+class StepTimer(TrainerCallback):
+    """Seconds spent in training steps (forward, backward, optimizer), evaluation excluded."""
+
+    def __init__(self):
+        self.seconds, self._t = 0.0, 0.0
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        self._t = time.perf_counter()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.seconds += time.perf_counter() - self._t
+
+
+def update_spectra(base_dir: str, tuned_dir: str) -> dict[str, torch.Tensor]:
+    """Singular values of ``W_tuned − W_base`` for every decoder Linear weight."""
+    from safetensors.torch import load_file
+
+    base, tuned = (
+        load_file(f"{base_dir}/model.safetensors"),
+        load_file(f"{tuned_dir}/model.safetensors"),
+    )
+    return {
+        k: torch.linalg.svdvals((tuned[k] - base[k]).float())
+        for k in base
+        if k.endswith(".weight") and any(f".{n}." in k for n in LINEAR_KEYS)
+    }
+
+
+def run_one(spec: RunSpec, budget: Budget, base_dir: str, out_dir: str) -> dict:
+    """Train one configuration and measure it (called in a fresh process)."""
+    from literate.lm.evaluate import perplexity
+    from literate.lm.train import LMTrainConfig, train_lm
+    from literate.plora.analysis import effective_rank
+
+    steps = budget.steps
+    cfg = LMTrainConfig(
+        out=out_dir,
+        corpus="shakespeare",
+        base=base_dir,
+        method=spec.method,
+        lora_rank=spec.rank or 8,
+        period=spec.period or steps,
+        momentum=spec.momentum or 0.0,
+        block_size=budget.block,
+        batch_size=budget.batch,
+        lr=spec.lr,
+        warmup_steps=max(1, steps // 10),
+        max_steps=steps,
+        eval_steps=max(1, steps // 6),
+        save_steps=max(1, steps // 6) * 12,  # past the end: no mid-run checkpoint to time
+        eval_blocks=budget.eval_blocks,
+        seed=budget.seed,
+        keep_best=False,
+        threads=budget.threads,
+        overwrite=True,  # each spec gets a fresh run folder
+    )
+    timer = StepTimer()
+    summary = train_lm(cfg, callbacks=[timer])
+    test = perplexity(out_dir, "shakespeare", "test", budget.block, budget.test_blocks)
+    spectra = update_spectra(base_dir, out_dir)
+    ranks = [effective_rank(sv) for sv in spectra.values()]
+    unload_s = sum(u["seconds"] for u in summary["unloads"] or [])
+    return {
+        **asdict(spec),
+        "eval_loss": test.loss,
+        "val_loss": summary["eval_loss"],
+        "learning_ability": None,
+        "effective_rank": round(sum(ranks) / len(ranks)),
+        "effective_rank_mean": sum(ranks) / len(ranks),
+        "trainable_params": summary["trainable_params"],
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "s_per_step": timer.seconds / steps,
+        "unload_seconds": unload_s,
+        "unload_overhead": unload_s / timer.seconds if timer.seconds else 0.0,
+        "eval_curve": summary["eval_curve"],
+        "spectrum": spectra[SPECTRUM_LAYER].tolist(),
+    }
+
+
+def _run_in_process(spec: RunSpec, budget: Budget, base_dir: str, work: Path) -> dict:
+    cached = work / f"{spec.name}.json"
+    if cached.is_file():
+        return json.loads(cached.read_text())
+    payload = json.dumps(
+        {
+            "spec": asdict(spec),
+            "budget": asdict(budget),
+            "base": base_dir,
+            "out": str(work / spec.name),
+        }
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "literate.lm.plora_bench", payload], capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise LiterateError(f"benchmark run {spec.name} failed: {tail}")
+    row = json.loads(proc.stdout.strip().splitlines()[-1])
+    write_json_atomic(cached, row)
+    return row
+
+
+def base_loss(base_dir: str, budget: Budget) -> float:
+    from literate.lm.evaluate import perplexity
+
+    return perplexity(base_dir, "shakespeare", "test", budget.block, budget.test_blocks).loss
+
+
+def best_per_config(rows: list[dict]) -> list[dict]:
+    """The learning rate with the lowest validation loss, per configuration."""
+    best: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["method"], r["rank"], r["period"], r["momentum"])
+        if key not in best or r["val_loss"] < best[key]["val_loss"]:
+            best[key] = r
+    return list(best.values())
+
+
+def add_learning_ability(rows: list[dict], l_base: float) -> None:
+    lora = {r["rank"]: r["eval_loss"] for r in rows if r["method"] == "lora"}
+    for r in rows:
+        if r["method"] != "full" and r["rank"] in lora and l_base != lora[r["rank"]]:
+            r["learning_ability"] = (l_base - r["eval_loss"]) / (l_base - lora[r["rank"]])
+
+
+def plot(rows: list[dict], folder: Path, stem: str) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from literate.plora.analysis import plot_spectra
+
+    def label(r):
+        bits = [r["method"]] + ([f"r={r['rank']}"] if r["rank"] else [])
+        extra = [f"p={r['period']}", f"m={r['momentum']:g}"] if r["method"] == "plora" else []
+        return " ".join(bits + extra)
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for r in rows:
+        curve = r["eval_curve"]
+        ax.plot(
+            [c["step"] for c in curve], [c["eval_loss"] for c in curve], marker=".", label=label(r)
+        )
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("validation loss (nats/token)")
+    ax.set_title("fine-tuning the README-trained base LM on Shakespeare")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    curves = folder / f"{stem}_curves.png"
+    fig.savefig(curves, dpi=120)
+    plt.close(fig)
+    spectra = folder / f"{stem}_spectra.png"
+    plot_spectra(
+        {label(r): r["spectrum"] for r in rows},
+        spectra,
+        title=f"singular values of the update to {SPECTRUM_LAYER.removesuffix('.weight')}",
+    )
+    return [str(curves), str(spectra)]
+
+
+def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int = 2) -> dict:
+    from rich.console import Console
+    from rich.progress import track
+    from rich.table import Table
+
+    from literate.paths import resolve_model
+
+    specs, budget = sweep(quick)
+    budget = Budget(**{**asdict(budget), "threads": threads})
+    base_dir = resolve_model("bundled")
+    work_dir = Path(work or f"runs/bench-plora{'-quick' if quick else ''}")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    all_rows = [_run_in_process(s, budget, base_dir, work_dir) for s in track(specs, "runs")]
+    l_base = base_loss(base_dir, budget)
+    rows = best_per_config(all_rows)
+    add_learning_ability(rows, l_base)
+    out = Path(json_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figures = plot(rows, out.parent, out.stem)
+    lora_rss = {r["rank"]: r["peak_rss_mb"] for r in rows if r["method"] == "lora"}
+    payload = {
+        "budget": asdict(budget),
+        "base_test_loss": l_base,
+        "lr_grid": sorted({s.lr for s in specs}),
+        "rows": rows,
+        "all_runs": [
+            {k: v for k, v in r.items() if k not in ("spectrum", "eval_curve")} for r in all_rows
+        ],
+        "plora_rss_vs_lora": {
+            f"r{r['rank']} p{r['period']} m{r['momentum']:g}": r["peak_rss_mb"]
+            / lora_rss[r["rank"]]
+            for r in rows
+            if r["method"] == "plora" and r["rank"] in lora_rss
+        },
+        "figures": figures,
+    }
+    write_result(out, payload, command_of("bench plora", quick=quick, json=json_path))
+    table = Table(title=f"PeriodicLoRA sweep: base test loss {l_base:.4f}, {budget.steps} steps")
+    cols = (
+        "method",
+        "rank",
+        "period",
+        "mom.",
+        "lr",
+        "test loss",
+        "learn. ab.",
+        "eff. rank",
+        "trainable",
+        "RSS MB",
+        "s/step",
+        "unload %",
+    )
+    for c in cols:
+        table.add_column(c, justify="right")
+    for r in rows:
+        la = r["learning_ability"]
+        table.add_row(
+            r["method"],
+            str(r["rank"] or "–"),
+            str(r["period"] or "–"),
+            "–" if r["momentum"] is None else f"{r['momentum']:g}",
+            f"{r['lr']:g}",
+            f"{r['eval_loss']:.4f}",
+            "–" if la is None else f"{la:.2f}",
+            str(r["effective_rank"]),
+            f"{r['trainable_params']:,}",
+            f"{r['peak_rss_mb']:,.0f}",
+            f"{r['s_per_step']:.3f}",
+            f"{100 * r['unload_overhead']:.2f}",
+        )
+    console = Console(width=160)
+    console.print(table)
+    console.print(f"JSON: {out}; figures: {', '.join(figures)}")
+    return payload
+
+
+def _worker(payload: str) -> None:
+    args = json.loads(payload)
+    spec, budget = RunSpec(**args["spec"]), Budget(**args["budget"])
+    torch.set_num_threads(budget.threads)
+    row = run_one(spec, budget, args["base"], args["out"])
+    print(json.dumps(row))
+
+
+if __name__ == "__main__":
+    _worker(sys.argv[1])
