@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.literate-installed
 TORCH  := torch==2.13.0
 
-.PHONY: demo test lint format system-deps clean
+.PHONY: demo test lint format system-deps data-deps clean
 
 demo: $(STAMP) system-deps
 	$(BIN)/literate demo
@@ -31,6 +31,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 system-deps:
 	@bash scripts/install-system-deps.sh
+
+# Real documents for `literate data real-pages` (Debian documentation packages, groff).
+data-deps: system-deps
+	@bash scripts/install-system-deps.sh data
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,5 +1,6 @@
 """Does the image reach the decoder? transformers' default initialisation vs ours
-(``literate.reader.train.aids.image_signal.init_reader``), with and without the lower visual learning rate.
+(``literate.reader.train.aids.image_signal.init_reader``), with and without the lower
+visual learning rate.
 
 Two tasks, tiny config (0.48 M parameters), from scratch, same seed and data per arm:
 - ``digit``: name the one rendered digit in a 96×96 image (10 classes, chance 0.10) — the

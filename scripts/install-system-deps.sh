@@ -2,6 +2,11 @@
 # Installs the Debian packages literate needs (OCR baseline, PDF tools, fonts for rendering).
 # A quick no-op when they are all there. Needs root or sudo; without either it says what to
 # install and carries on (only the reader's Tesseract engine and page rendering need them).
+# `install-system-deps.sh data` (make data-deps) installs what `literate data real-pages`
+# reads instead: Debian documentation packages holding real PDFs from several producers
+# (pdfTeX, ReportLab, texinfo), and groff for `man -Tpdf`. Never the packages an independent
+# evaluation reserves (texlive-publishers-doc, c++-annotations-pdf, gri-pdf-doc,
+# auto-multiple-choice-doc-pdf, docbook-xsl-doc-pdf, libtasn1-doc, shared-mime-info).
 set -euo pipefail
 PACKAGES=(
   tesseract-ocr poppler-utils libpango-1.0-0 libpangoft2-1.0-0
@@ -9,6 +14,12 @@ PACKAGES=(
   fonts-crosextra-caladea fonts-urw-base35 fonts-linuxlibertine fonts-open-sans
   fonts-roboto-unhinted fonts-ebgaramond fonts-cantarell fonts-sil-charis
 )
+if [ "${1:-}" = "data" ]; then
+  PACKAGES=(
+    r-doc-pdf python-reportlab-doc why3-doc-pdf siscone-doc-pdf camlidl-doc freefem-doc
+    texlive-latex-recommended-doc groff poppler-utils
+  )
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
