@@ -478,15 +478,41 @@ def bench_reader_cmd(
     quick: bool = _QUICK,
     json_out: Path | None = _JSON,
     work: Path | None = _WORK,
-    threads: int = typer.Option(2, help="CPU threads."),
+    threads: int = typer.Option(2, min=1, help="CPU threads."),
     model: str = typer.Option("bundled", help="The Kosmos-2.5 reader to compare."),
-    pages: int | None = typer.Option(None, min=1, help="Pages (default 100, quick 4)."),
+    set_name: str = typer.Option(
+        "synthetic",
+        "--set",
+        help="real (held-out real pages, clean and scanned: the headline) or synthetic "
+        "(the data engine's held-out pages and snippets).",
+    ),
+    split: str = typer.Option(
+        "test", help="real: validation (choose settings) or test (measure once)."
+    ),
+    pages: int | None = typer.Option(None, min=1, help="At most this many pages per set."),
     snippets: int | None = typer.Option(None, min=2, help="Snippets (default 200, quick 8)."),
     num_beams: int | None = typer.Option(
         None, min=1, help="Beam width of the Kosmos reader (default: the checkpoint's)."
     ),
 ) -> None:
-    """A Kosmos-2.5 reader vs Tesseract on held-out pages and snippets."""
+    """A Kosmos-2.5 reader vs Tesseract (and, on real pages, the pdf and auto engines)."""
+    if set_name not in ("real", "synthetic"):
+        raise BadValueError(f"--set {set_name}: choose real or synthetic")
+    if set_name == "real":
+        from literate.data.real_pages import real_pages
+        from literate.reader.bench_real import run_real_bench
+
+        if split not in ("validation", "test"):
+            raise BadValueError(f"--split {split}: choose validation or test")
+        folder = Path(work or f"runs/real-pages/{split}")
+        if not (folder / "manifest.json").is_file():
+            typer.echo(f"writing the {split} real pages into {folder} …", err=True)
+            real_pages(folder, split)
+        suffix = "" if split == "test" else f"_{split}"
+        default = f"benchmarks/results/reader_real{suffix}{'_quick' if quick else ''}.json"
+        limit = pages or (4 if quick else None)
+        run_real_bench(folder, str(json_out or default), split, model, threads, limit, num_beams)
+        return
     from literate.reader.bench import run_bench
 
     default = f"benchmarks/results/reader_synthetic{'_quick' if quick else ''}.json"
@@ -531,6 +557,31 @@ def data_render_cmd(
     counts = write_dataset(out, n, seed, split, dpi, augment, workers)
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     typer.echo(f"{n} pages in {out} ({kinds})")
+
+
+@data_app.command("real-pages")
+def data_real_pages_cmd(
+    out: Path = typer.Option(..., help="Dataset folder: clean/, degraded/ and pdf/ inside."),
+    split: str = typer.Option("test", help="train, validation or test (split by document)."),
+    dpi: int = typer.Option(150, min=36, max=600, help="Rasterisation resolution."),
+    pages_per_doc: int = typer.Option(3, min=1, help="Pages drawn from each document."),
+    max_docs: int | None = typer.Option(None, min=1, help="At most this many documents."),
+    seed: int = typer.Option(0),
+) -> None:
+    """Real pages with exact truth from the PDFs' own text layers: installed Debian
+    documentation (`make data-deps`) and groff-typeset man pages, each page clean and
+    through the scan simulator. Resumable."""
+    from literate.data.real_pages import real_pages
+
+    def show(entry: dict) -> None:
+        what = entry.get("skipped") or "kept"
+        typer.echo(f"{entry['source']} p{entry.get('page', '-')}: {what}", err=True)
+
+    manifest = real_pages(out, split, dpi, pages_per_doc, max_docs, seed, progress=show)
+    typer.echo(
+        f"{len(manifest['pages'])} pages from {len(manifest['documents'])} documents "
+        f"({', '.join(manifest['producers'])}) in {out}; {len(manifest['skipped'])} skipped"
+    )
 
 
 @data_app.command("fetch-readmes")

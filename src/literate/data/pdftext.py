@@ -17,6 +17,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+from PIL import Image, ImageOps
+
 from literate.errors import LiterateError
 from literate.lines import Line
 
@@ -115,3 +118,59 @@ def parse_bbox_layout(xhtml: str, dpi: int) -> list[TextLayer]:
                 layer.words.append(words)
         layers.append(layer)
     return layers
+
+
+def ink_mask(image: Image.Image) -> np.ndarray:
+    """Dark pixels: below Otsu's threshold of the page's grey levels (and below 200, so a
+    blank page has none)."""
+    grey = np.asarray(ImageOps.grayscale(image))
+    if grey.size == 0 or grey.min() > 199:
+        return np.zeros(grey.shape, dtype=bool)
+    hist = np.bincount(grey.ravel(), minlength=256).astype(float)
+    levels = np.arange(256)
+    w0, m0 = np.cumsum(hist), np.cumsum(hist * levels)
+    total, mean = w0[-1], m0[-1]
+    w1 = total - w0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mean * w0 / total - m0) ** 2 / (w0 * w1)
+    threshold = int(np.nanargmax(between[:-1])) if total else 0
+    return grey <= min(threshold, 199)
+
+
+@dataclass(frozen=True)
+class LayerChecks:
+    """When a text layer is trusted (chosen on rendered and real pages: see docs/reader.md)."""
+
+    max_unmapped: float = 0.05  # share of characters without a Unicode meaning
+    min_ink_covered: float = 0.35  # share of the page's ink inside (padded) text boxes
+    min_lines_on_ink: float = 0.8  # share of text lines with ink under them
+    line_ink: float = 0.02  # ink share of a box that counts as "ink under it"
+
+
+def layer_problem(layer: TextLayer | None, image: Image.Image, checks=LayerChecks()) -> str | None:
+    """Why ``layer`` cannot be trusted for ``image`` (one phrase), or None if it can."""
+    if layer is None or not layer.lines:
+        return "no text layer"
+    unmapped = layer.unmapped_share()
+    if unmapped > checks.max_unmapped:
+        return f"{unmapped:.0%} of its characters have no Unicode mapping"
+    if image.size != (layer.width, layer.height):
+        layer = layer.scaled(*image.size)
+    ink = ink_mask(image)
+    total = int(ink.sum())
+    if total == 0:
+        return "text layer over a page without ink"
+    covered = np.zeros_like(ink)
+    on_ink = 0
+    for line in layer.lines:
+        x0, y0, x1, y1 = line.bbox
+        pad = max(2, (y1 - y0) // 3)
+        covered[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad] = True
+        on_ink += ink[y0:y1, x0:x1].mean() >= checks.line_ink if y1 > y0 and x1 > x0 else 0
+    share_covered = float((ink & covered).sum()) / total
+    if share_covered < checks.min_ink_covered:
+        return f"its text covers only {share_covered:.0%} of the page's ink"
+    share_on_ink = on_ink / len(layer.lines)
+    if share_on_ink < checks.min_lines_on_ink:
+        return f"{1 - share_on_ink:.0%} of its lines lie where the page has no ink"
+    return None

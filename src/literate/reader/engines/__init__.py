@@ -21,15 +21,18 @@ class Engine(Protocol):
     def read(self, images: list[Image.Image], task: str) -> list[Page]: ...
 
 
-def make_engine(engine: str = "auto", model: str | None = None, **kwargs) -> Engine:
+def make_engine(
+    engine: str = "auto", model: str | None = None, deskew: bool = True, **kwargs
+) -> Engine:
     """``auto``: text layers, else OCR by Tesseract (the OCR engine that measures best on
     real pages, docs/reader.md) or by the Kosmos-2.5 ``model`` when one is named; ``pdf``:
-    text layers only; ``kosmos`` (``model`` default: the bundled reader); ``tesseract``."""
+    text layers only; ``kosmos`` (``model`` default: the bundled reader); ``tesseract``.
+    OCR engines read each page upright (``deskewed.py``) unless ``deskew`` is False."""
     tesseract_kwargs = {k: v for k, v in kwargs.items() if k in ("lang", "psm")}
     if engine == "auto":
         from literate.reader.engines.auto import AutoEngine
 
-        ocr = make_engine("kosmos" if model else "tesseract", model, **kwargs)
+        ocr = make_engine("kosmos" if model else "tesseract", model, deskew, **kwargs)
         return AutoEngine(ocr)
     if engine == "pdf":
         from literate.reader.engines.pdf import PdfEngine
@@ -38,9 +41,15 @@ def make_engine(engine: str = "auto", model: str | None = None, **kwargs) -> Eng
     if engine == "kosmos":
         from literate.reader.engines.kosmos import KosmosEngine
 
-        return KosmosEngine.from_pretrained(model or "bundled", **kwargs)
+        return _upright(KosmosEngine.from_pretrained(model or "bundled", **kwargs), deskew)
     if engine == "tesseract":
         from literate.reader.engines.tesseract import TesseractEngine
 
-        return TesseractEngine(**tesseract_kwargs)
+        return _upright(TesseractEngine(**tesseract_kwargs), deskew)
     raise BadValueError(f"--engine {engine}: choose one of {', '.join(ENGINES)}")
+
+
+def _upright(engine: Engine, deskew: bool) -> Engine:
+    from literate.reader.engines.deskewed import Deskewed
+
+    return Deskewed(engine) if deskew else engine

@@ -282,7 +282,8 @@ def segment_page(
 ) -> list[Piece]:
     """Pieces to read, in reading order: each line of ``xy_cut`` is one segment, cut at
     word gaps (letters closer than 0.2 line heights make a word) into pieces at most
-    ``max_width`` line heights wide, each padded by ``pad`` line heights."""
+    ``max_width`` line heights wide, each padded by ``pad`` line heights (towards a
+    neighbouring piece of its line, by at most half the gap between them)."""
     height, width = ink.shape
     h_page = line_height(ink)
     pieces: list[Piece] = []
@@ -297,8 +298,17 @@ def segment_page(
             else:
                 chunks.append((a, b))
         p = round(pad * h)
-        for a, b in chunks:
-            box = (max(0, x0 + a - p), max(0, y0 - p), min(width, x0 + b + p), min(height, y1 + p))
+        for i, (a, b) in enumerate(chunks):
+            # a piece's padding stops half way to its neighbour in the line, so no piece
+            # shows the edge of the next one's first word (which was read twice)
+            left = p if i == 0 else min(p, (a - chunks[i - 1][1]) // 2)
+            right = p if i == len(chunks) - 1 else min(p, (chunks[i + 1][0] - b) // 2)
+            box = (
+                max(0, x0 + a - left),
+                max(0, y0 - p),
+                min(width, x0 + b + right),
+                min(height, y1 + p),
+            )
             pieces.append(Piece(box, segment, (x0 + a, y0, x0 + b, y1)))
     return pieces
 

@@ -1,0 +1,305 @@
+"""Real pages with exact truth: PDFs that real typesetters made, truth from their text layers.
+
+Kosmos-2.5 took its OCR truth from PDFs' text layers; so do we. Sources, all offline:
+
+- PDFs installed by Debian documentation packages under ``/usr/share/doc`` (``make
+  data-deps`` installs a set: LaTeX package manuals, the R manuals, ReportLab's guide, …),
+  never those an independent evaluation reserves (``RESERVED``);
+- installed man pages typeset by groff (``man -Tpdf``).
+
+A source document goes wholly into one split (by a hash of its id, as for text corpora).
+From each, up to ``pages_per_doc`` pages are drawn; a page is kept only when its text layer
+is usable (``pdftext.layer_problem``: mapped glyphs, text where the ink is). Each kept page
+is written three ways into the ``literate eval reader`` layout: ``clean/<id>.png`` at
+``dpi``, ``degraded/<id>.png`` through the scan simulator (boxes moved with the page), and
+``pdf/<id>.pdf`` (that one page, for ``--engine pdf|auto``); each with ``<id>.json`` beside.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import random
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from literate.data.corpora import TextDocument
+from literate.data.pdftext import TextLayer, layer_problem, text_layers
+from literate.data.scans import ScanConfig, draw, geometry, move_box, scan_record, simulate
+from literate.data.splits import SPLITS, split_documents
+from literate.errors import BadValueError, LiterateError
+from literate.io import write_json_atomic
+
+RESERVED = (
+    "texlive-publishers-doc",
+    "c++-annotations-pdf",
+    "gri-pdf-doc",
+    "auto-multiple-choice-doc-pdf",
+    "docbook-xsl-doc-pdf",
+    "libtasn1-doc",
+    "shared-mime-info",
+)
+DOC_ROOT = Path("/usr/share/doc")
+# man pages of packages every Debian system has; groff sets them (its gropdf producer)
+MAN_PAGES = (
+    "ls", "cp", "mv", "find", "grep", "sed", "tar", "bash", "dpkg", "apt-get", "chmod",
+    "chown", "date", "df", "du", "sort", "uniq", "xargs", "ssh", "gzip", "man", "mount",
+    "ps", "kill", "top", "less", "diff", "patch", "make", "git", "python3", "perl", "awk",
+    "cut", "tr", "head", "tail", "wc", "ln", "rm", "mkdir", "tee", "env", "su", "passwd",
+    "useradd", "crontab", "systemctl", "journalctl", "ip", "curl", "wget", "rsync", "zip",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str  # "doc:<path under /usr/share/doc>" or "man:<name>"
+    kind: str  # "pdf" (installed as is) or "groff" (typeset here)
+    path: Path | None = None  # an installed PDF (or .pdf.gz)
+
+
+def reserved_paths() -> set[Path]:
+    """Files the reserved packages installed (their PDFs are never ours to use)."""
+    out: set[Path] = set()
+    for pkg in RESERVED:
+        proc = subprocess.run(["dpkg", "-L", pkg], capture_output=True, text=True)
+        out.update(Path(line) for line in proc.stdout.splitlines() if line)
+    return out
+
+
+def installed_sources(root: Path = DOC_ROOT) -> list[Source]:
+    """Every installed documentation PDF not owned by a reserved package, plus man pages."""
+    banned = reserved_paths()
+    found = []
+    for p in sorted(root.rglob("*")):
+        name = p.name.lower()
+        if not (name.endswith(".pdf") or name.endswith(".pdf.gz")) or not p.is_file():
+            continue
+        if p in banned or any(f"/{pkg}/" in str(p) for pkg in RESERVED):
+            continue
+        found.append(Source(f"doc:{p.relative_to(root)}", "pdf", p))
+    if shutil.which("man") and shutil.which("groff"):
+        found += [Source(f"man:{name}", "groff") for name in MAN_PAGES]
+    return found
+
+
+def source_pdf(src: Source, cache: Path) -> Path | None:
+    """A readable PDF file for ``src`` (unzipped or typeset into ``cache``), or None."""
+    if src.kind == "groff":
+        out = cache / f"man-{src.id.split(':', 1)[1]}.pdf"
+        if not out.is_file():
+            proc = subprocess.run(
+                ["man", "-Tpdf", src.id.split(":", 1)[1]], capture_output=True, timeout=120
+            )
+            if proc.returncode != 0 or not proc.stdout.startswith(b"%PDF"):
+                return None
+            out.write_bytes(proc.stdout)
+        return out
+    if src.path.name.lower().endswith(".gz"):
+        digest = hashlib.sha1(str(src.path).encode()).hexdigest()[:12]
+        out = cache / f"{digest}.pdf"
+        if not out.is_file():
+            with gzip.open(src.path) as f:
+                out.write_bytes(f.read())
+        return out
+    return src.path
+
+
+def split_sources(sources: list[Source], seed: int = 0) -> dict[str, list[Source]]:
+    """By document, never by page: the same hash split as the text corpora."""
+    docs = [TextDocument(s.id, "", s.kind) for s in sources]
+    by_id = {s.id: s for s in sources}
+    return {k: [by_id[d.id] for d in v] for k, v in split_documents(docs, seed=seed).items()}
+
+
+def page_id(src: Source, page: int) -> str:
+    tail = src.id.split(":", 1)[1].replace("/", "_").replace(" ", "_")
+    stem = tail[:-7] if tail.endswith(".pdf.gz") else tail.removesuffix(".pdf")
+    return f"{src.kind}-{stem[-60:]}-p{page}"
+
+
+def _layer_json(layer: TextLayer, record: dict) -> dict:
+    return {
+        **record,
+        "width": layer.width,
+        "height": layer.height,
+        "lines": [
+            {
+                "text": ln.text,
+                "bbox": list(ln.bbox),
+                "words": [{"text": w.text, "bbox": list(w.bbox)} for w in ws],
+            }
+            for ln, ws in zip(layer.lines, layer.words, strict=True)
+        ],
+    }
+
+
+def _moved_words(layer: TextLayer, image, scan, dpi: int) -> tuple[object, list[dict]]:
+    """The degraded page and its lines (with words) in the scan's pixels; a line the scan
+    pushes off the page is dropped."""
+    scanned, _ = simulate(image, [], scan, source_dpi=dpi)
+    m, size = geometry(scan, image.size, dpi)
+    out = []
+    for ln, words in zip(layer.lines, layer.words, strict=True):
+        box = move_box(ln.bbox, m, size)
+        if box is None:
+            continue
+        moved = [(w.text, move_box(w.bbox, m, size)) for w in words]
+        out.append(
+            {
+                "text": ln.text,
+                "bbox": list(box),
+                "words": [{"text": t, "bbox": list(b)} for t, b in moved if b is not None],
+            }
+        )
+    return scanned, out
+
+
+def write_one_page_pdf(pdf: Path, page: int, dest: Path) -> None:
+    import pypdfium2 as pdfium
+
+    src = pdfium.PdfDocument(str(pdf))
+    out = pdfium.PdfDocument.new()
+    try:
+        out.import_pages(src, [page - 1])
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        out.save(str(tmp))
+        tmp.replace(dest)
+    finally:
+        out.close()
+        src.close()
+
+
+def real_pages(
+    out: str | Path,
+    split: str = "test",
+    dpi: int = 150,
+    pages_per_doc: int = 3,
+    max_docs: int | None = None,
+    seed: int = 0,
+    scan_config: ScanConfig = ScanConfig(),
+    root: Path = DOC_ROOT,
+    progress=None,
+) -> dict:
+    """Write the ``split``'s real pages into ``out``; returns (and saves) a manifest.
+    Pages already written are kept (a rerun resumes)."""
+    import pypdfium2 as pdfium
+
+    if split not in SPLITS:
+        raise BadValueError(f"--split {split}: choose one of {', '.join(SPLITS)}")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise BadValueError(f"--out {out}: is a file, not a folder")
+    for sub in ("clean", "degraded", "pdf", ".cache"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    sources = split_sources(installed_sources(root), seed)[split]
+    rng = random.Random(f"{seed}-{split}")
+    rng.shuffle(sources)
+    sources = sources[:max_docs] if max_docs else sources
+    kept, skipped = [], []
+    for src in sources:
+        for entry in _pages_of(src, out, dpi, pages_per_doc, rng, scan_config, pdfium):
+            (kept if "skipped" not in entry else skipped).append(entry)
+            if progress:
+                progress(entry)
+    manifest = {
+        "split": split,
+        "dpi": dpi,
+        "seed": seed,
+        "documents": sorted({e["source"] for e in kept}),
+        "producers": sorted({e["producer"] for e in kept}),
+        "pages": kept,
+        "skipped": skipped,
+        "reserved": list(RESERVED),
+    }
+    write_json_atomic(out / "manifest.json", manifest)
+    return manifest
+
+
+def _pages_of(src, out, dpi, pages_per_doc, rng, scan_config, pdfium) -> Iterator[dict]:
+    try:
+        pdf = source_pdf(src, out / ".cache")
+    except (OSError, subprocess.SubprocessError) as e:
+        yield {"source": src.id, "producer": src.kind, "skipped": f"unreadable ({e})"}
+        return
+    if pdf is None:
+        yield {"source": src.id, "producer": src.kind, "skipped": "could not be typeset"}
+        return
+    try:
+        doc = pdfium.PdfDocument(str(pdf))
+    except pdfium.PdfiumError as e:
+        yield {"source": src.id, "producer": src.kind, "skipped": f"unreadable PDF ({e})"}
+        return
+    try:
+        n = len(doc)
+        producer = _producer(doc, src)
+        if n == 0:
+            yield {"source": src.id, "producer": src.kind, "skipped": "no pages"}
+            return
+        picks = sorted(rng.sample(range(1, n + 1), min(n, pages_per_doc * 2)))
+        taken = 0
+        for number in picks:
+            if taken >= pages_per_doc:
+                break
+            entry = _one_page(src, pdf, doc, number, out, dpi, rng, scan_config, producer)
+            taken += "skipped" not in entry
+            yield entry
+    finally:
+        doc.close()
+
+
+def _producer(doc, src: Source) -> str:
+    """The PDF's own Producer (its program and version's first word), e.g. "pdfTeX"."""
+    try:
+        meta = doc.get_metadata_dict()
+    except Exception:  # noqa: BLE001 - a damaged Info dictionary is only missing metadata
+        meta = {}
+    name = (meta.get("Producer") or meta.get("Creator") or src.kind).strip()
+    return re.split(r"[\s/(,-]", name, maxsplit=1)[0] or src.kind
+
+
+def _one_page(src, pdf, doc, number, out, dpi, rng, scan_config, producer) -> dict:
+    pid = page_id(src, number)
+    record = {"source": src.id, "producer": producer, "page": number, "id": pid}
+    if (out / "clean" / f"{pid}.json").is_file():
+        return record  # written by an earlier run
+    page = doc[number - 1]
+    try:
+        w, h = page.get_size()
+        if w < 36 or h < 36:
+            return {**record, "skipped": "page of (near) zero size"}
+        image = page.render(scale=dpi / 72).to_pil().convert("RGB")
+    finally:
+        page.close()
+    try:
+        layer = text_layers(pdf, dpi, first=number, last=number)[0]
+    except (LiterateError, IndexError) as e:
+        return {**record, "skipped": f"no text layer ({e})"}
+    if image.size != (layer.width, layer.height):
+        layer = layer.scaled(*image.size)
+    problem = layer_problem(layer, image)
+    if problem is not None:
+        return {**record, "skipped": problem}
+    scan = draw(rng, scan_config)
+    scanned, moved = _moved_words(layer, image, scan, dpi)
+    image.save(out / "clean" / f"{pid}.png")
+    write_one_page_pdf(pdf, number, out / "pdf" / f"{pid}.pdf")
+    truth = _layer_json(layer, {**record, "dpi": dpi})
+    write_json_atomic(out / "pdf" / f"{pid}.json", truth)
+    scanned.save(out / "degraded" / f"{pid}.png")
+    write_json_atomic(
+        out / "degraded" / f"{pid}.json",
+        {
+            **record,
+            "dpi": scan.dpi,
+            "scan": scan_record(scan),
+            "width": scanned.width,
+            "height": scanned.height,
+            "lines": moved,
+        },
+    )
+    write_json_atomic(out / "clean" / f"{pid}.json", truth)  # last: marks the page done
+    return record

@@ -1,0 +1,142 @@
+"""Reading real pages: deskew, the scan simulator, piece joins, and real pages split by
+document (``literate.data.real_pages``)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from literate.data.real_pages import RESERVED, Source, installed_sources, split_sources
+from literate.data.render import render_blocks
+from literate.data.scans import Scan, ScanConfig, draw, simulate
+from literate.lines import Line
+from literate.reader.engines.deskewed import Deskewed
+from literate.reader.layout.deskew import estimate_skew, level, unrotate_box
+from literate.reader.layout.segment import ink_mask, join_pieces, segment_page
+from literate.reader.page import Page
+
+PAGE = [
+    ("h1", "Deskew and scans"),
+    ("p", "The quick brown fox jumps over the lazy dog, again and again. " * 10),
+    ("p", "A second paragraph gives the profile more lines to line up with. " * 6),
+]
+
+
+@pytest.mark.parametrize("angle", [-3.0, -1.3, 0.0, 0.7, 2.2, 4.5])
+def test_deskew_recovers_a_known_angle_within_a_fifth_of_a_degree(angle):
+    image = render_blocks(PAGE).image.rotate(angle, Image.BICUBIC, fillcolor="white")
+    assert abs(estimate_skew(image) - angle) <= 0.2
+
+
+def test_boxes_read_upright_map_back_onto_the_tilted_page():
+    clean = render_blocks(PAGE).image
+    tilted = clean.rotate(2.0, Image.BICUBIC, fillcolor="white")
+    upright = level(tilted, 2.0)
+    ink = ink_mask(upright)
+    ys, xs = np.nonzero(ink)
+    box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    back = unrotate_box(box, 2.0, tilted.size)
+    tilted_ink = ink_mask(tilted)
+    inside = tilted_ink[back[1] : back[3], back[0] : back[2]].sum()
+    assert inside >= 0.98 * tilted_ink.sum()
+
+
+def test_the_deskewed_engine_reads_upright_and_returns_input_pixels():
+    seen = []
+
+    class Spy:
+        name, model_name = "spy", "spy"
+
+        def read(self, images, task):
+            seen.extend(images)
+            return [Page(0, im.width, im.height, [Line("x", (10, 10, 60, 30))]) for im in images]
+
+    tilted = render_blocks(PAGE).image.rotate(3.0, Image.BICUBIC, fillcolor="white")
+    (page,) = Deskewed(Spy()).read([tilted], "ocr")
+    assert abs(estimate_skew(seen[0])) < 0.3  # the engine saw a level page
+    assert page.lines[0].bbox == unrotate_box((10, 10, 60, 30), estimate_skew(tilted), tilted.size)
+    assert "deskewed" in page.note
+
+
+def words_page() -> tuple[Image.Image, list[Line]]:
+    """Black bars standing for words, at known boxes."""
+    img = Image.new("RGB", (1200, 900), "white")
+    draw_ = ImageDraw.Draw(img)
+    boxes = []
+    for row in range(6):
+        x = 80
+        for col in range(5):
+            w = 60 + 25 * ((row + col) % 4)
+            box = (x, 100 + row * 110, x + w, 130 + row * 110)
+            draw_.rectangle(box, fill="black")
+            boxes.append(Line(f"w{row}{col}", box))
+            x += w + 70
+    return img, boxes
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_scan_simulator_keeps_every_word_box_on_its_word(seed):
+    img, words = words_page()
+    scan = draw(random.Random(seed), ScanConfig())
+    scan = Scan(**{**scan.__dict__, "binarised": False, "noise": 2.0, "shadow": False})
+    out, moved = simulate(img, words, scan, source_dpi=150)
+    assert len(moved) == len(words) and out.size == moved_size(img, scan)
+    dark = np.asarray(out.convert("L")) < 128
+    for before, after in zip(words, moved, strict=True):
+        x0, y0, x1, y1 = after.bbox
+        inside = dark[y0:y1, x0:x1].mean()
+        area_ratio = ((x1 - x0) * (y1 - y0)) / (
+            (before.bbox[2] - before.bbox[0]) * (before.bbox[3] - before.bbox[1])
+        )
+        scale2 = (scan.dpi / 150) ** 2
+        assert inside > 0.5, (before, after, inside)  # the box holds its (moved) word
+        assert 0.8 * scale2 < area_ratio < 2.2 * scale2  # and little else
+
+
+def moved_size(img, scan):
+    k = scan.dpi / 150
+    return (round(img.width * k), round(img.height * k))
+
+
+def test_piece_joins_keep_each_word_once():
+    page = render_blocks(
+        [("p", "publication proceedings explained documentation interleaved columns")],
+        size=22,
+        width=1400,
+    )
+    ink = ink_mask(page.image)
+    pieces = segment_page(ink, max_width=5)
+    assert len(pieces) >= 3
+    for a, b in zip(pieces, pieces[1:], strict=False):
+        assert a.box[2] <= b.box[0], "neighbouring pieces overlap"
+    # a reader that reads every word whose ink is in its piece, whole or cut
+    words = [(x0, x1) for x0, x1 in _word_spans(ink)]
+    read = []
+    for p in pieces:
+        seen = [i for i, (x0, x1) in enumerate(words) if x0 < p.box[2] and x1 > p.box[0]]
+        read.append([Line(" ".join(f"w{i}" for i in seen), (0, 0, 5, 5))])
+    (line,) = join_pieces(pieces, read)
+    assert line.text.split() == [f"w{i}" for i in range(len(words))]
+
+
+def _word_spans(ink):
+    from literate.reader.layout.segment import runs
+
+    cols = ink.any(axis=0)
+    h = 22
+    return runs(cols, bridge=round(0.2 * h))
+
+
+def test_real_pages_split_by_document_and_never_use_reserved_packages():
+    sources = [Source(f"doc:pkg{i}/manual.pdf", "pdf") for i in range(60)]
+    sources += [Source(f"man:{n}", "groff") for n in ("ls", "cp", "tar")]
+    parts = split_sources(sources)
+    ids = [{s.id for s in v} for v in parts.values()]
+    assert sum(len(v) for v in ids) == len(sources)
+    assert not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])
+    assert all(parts.values())
+    for src in installed_sources():
+        assert not any(f"/{pkg}/" in src.id or src.id.startswith(f"doc:{pkg}/") for pkg in RESERVED)
