@@ -89,3 +89,19 @@ def test_a_text_layer_that_misses_the_ink_is_not_trusted(tmp_path):
     busy = scan_image().resize((layer.width, layer.height))
     ImageDraw.Draw(busy).rectangle((0, layer.height // 2, layer.width, layer.height), "black")
     assert layer_problem(layer, busy) is not None
+
+
+def test_unmapped_glyphs_make_a_layer_unusable_not_a_crash():
+    from literate.data.pdftext import parse_bbox_layout
+
+    word = '<word xMin="1" yMin="1" xMax="60" yMax="9">\x01\x02\x03x</word>'
+    xhtml = (
+        '<html xmlns="http://www.w3.org/1999/xhtml"><body><doc>'
+        f'<page width="100" height="100"><flow><block><line>{word}</line></block></flow>'
+        "</page></doc></body></html>"
+    )
+    (layer,) = parse_bbox_layout(xhtml, 72)
+    assert layer.unmapped_share() == 0.75
+    page = Image.new("RGB", (100, 100), "white")
+    ImageDraw.Draw(page).rectangle((1, 1, 60, 9), fill="black")
+    assert "no Unicode mapping" in layer_problem(layer, page)

@@ -140,3 +140,32 @@ def test_real_pages_split_by_document_and_never_use_reserved_packages():
     assert all(parts.values())
     for src in installed_sources():
         assert not any(f"/{pkg}/" in src.id or src.id.startswith(f"doc:{pkg}/") for pkg in RESERVED)
+
+
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_a_page_on_its_side_or_upside_down_is_read_upright(turns):
+    import shutil
+
+    from literate.reader.engines.deskewed import detect_turns
+    from literate.reader.layout.orientation import turn_back_box
+
+    if shutil.which("tesseract") is None:
+        pytest.skip("Tesseract's orientation detector is not installed")
+    page = render_blocks(PAGE, size=20, width=1100).image
+    turned = page.rotate(90 * turns, expand=True)
+    back = detect_turns(turned)
+    assert (turns + back) % 4 == 0
+    upright = turned.rotate(90 * back, expand=True)
+    assert upright.size == page.size
+    # a box on the upright page maps onto the same ink of the page as given
+    box = (100, 40, 400, 90)
+    moved = turn_back_box(box, back, turned.size)
+    a = np.asarray(upright.convert("L"))[box[1] : box[3], box[0] : box[2]]
+    b = np.asarray(turned.convert("L"))[moved[1] : moved[3], moved[0] : moved[2]]
+    assert np.rot90(a, turns).shape == b.shape and (np.rot90(a, turns) == b).all()
+
+
+def test_an_upright_page_is_not_turned():
+    from literate.reader.engines.deskewed import detect_turns
+
+    assert detect_turns(render_blocks(PAGE).image) == 0

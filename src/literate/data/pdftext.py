@@ -86,8 +86,14 @@ def text_layers(
 
 
 def parse_bbox_layout(xhtml: str, dpi: int) -> list[TextLayer]:
-    """``pdftotext -bbox-layout`` output → one ``TextLayer`` per page."""
-    root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", xhtml))
+    """``pdftotext -bbox-layout`` output → one ``TextLayer`` per page. Control characters
+    (glyphs a font maps to nothing readable) become U+FFFD, so ``unmapped_share`` sees them
+    and the XML stays well-formed."""
+    xhtml = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "\ufffd", xhtml)
+    try:
+        root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", xhtml))
+    except ET.ParseError as e:
+        raise LiterateError(f"unreadable text layer ({e})") from None
     k = dpi / 72
     layers = []
     for page in root.iterfind(".//h:page", NS):

@@ -122,6 +122,8 @@ class Reader:
             for n, page in enumerate(own, 1):
                 page.page = n
                 page.read_by = page.read_by or self.engine.name
+                if not page.lines and not (page.markdown or "").strip() and not page.note:
+                    page.note = "no text found"
             doc = Document(str(loaded.path), self.engine.name, self.engine.model_name, own)
             yield ReadResult(doc, loaded, stem)
 

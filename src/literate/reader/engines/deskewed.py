@@ -1,14 +1,49 @@
-"""Any OCR engine, reading each page upright: the page's skew is estimated from its ink
-(``layout.deskew``), the page is levelled, read, and the boxes mapped back to the input's
-pixels. Pages within ``min_degrees`` of level are read as they are."""
+"""Any OCR engine, reading each page upright: a page on its side or upside down is turned
+(``layout.orientation``, confirmed by Tesseract's orientation detector where it is
+installed), its skew is estimated from its ink (``layout.deskew``) and levelled, the page is
+read, and the boxes are mapped back to the input's pixels. Pages within ``min_degrees`` of
+level are read as they are; every turn or deskew is noted on the page."""
 
 from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 from PIL import Image
 
 from literate.lines import Line
 from literate.reader.layout.deskew import estimate_skew, level, unrotate_box
+from literate.reader.layout.orientation import doubtful, quarter_turns, turn_back_box
+from literate.reader.layout.segment import ink_mask
 from literate.reader.page import Page
+
+
+def detect_turns(image: Image.Image, width: int = 1000) -> int:
+    """Counter-clockwise quarter turns that make ``image`` upright: Tesseract's orientation
+    detector (``--psm 0``) when the ink leaves doubt, else 0; the ink alone where Tesseract
+    is not installed."""
+    small = image.convert("L")
+    if small.width > width:
+        small = small.resize((width, max(1, round(small.height * width / small.width))))
+    ink = ink_mask(small)
+    if not doubtful(ink):
+        return 0
+    if shutil.which("tesseract") is None:
+        return quarter_turns(ink)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "page.png"
+        small.save(path)
+        proc = subprocess.run(
+            ["tesseract", str(path), "-", "--psm", "0"], capture_output=True, text=True
+        )
+    found = re.search(r"Rotate: (\d+)", proc.stdout)
+    conf = re.search(r"Orientation confidence: ([\d.]+)", proc.stdout)
+    if not found or not conf or float(conf.group(1)) < 1.5:
+        return 0
+    return (4 - int(found.group(1)) // 90) % 4  # "Rotate: 90" = a quarter turn clockwise
 
 
 class Deskewed:
@@ -22,17 +57,33 @@ class Deskewed:
         return getattr(self.__dict__["engine"], name)
 
     def read(self, images: list[Image.Image], task: str) -> list[Page]:
-        skews = [estimate_skew(im, self.max_degrees) for im in images]
+        turns = [detect_turns(im) for im in images]
+        turned = [
+            im.rotate(90 * t, expand=True) if t else im for im, t in zip(images, turns, strict=True)
+        ]
+        skews = [estimate_skew(im, self.max_degrees) for im in turned]
         upright = [
             level(im, s) if abs(s) >= self.min_degrees else im
-            for im, s in zip(images, skews, strict=True)
+            for im, s in zip(turned, skews, strict=True)
         ]
         pages = self.engine.read(upright, task)
-        for page, image, skew in zip(pages, images, skews, strict=True):
-            if abs(skew) < self.min_degrees:
+        for page, image, im_t, t, skew in zip(pages, images, turned, turns, skews, strict=True):
+            notes = []
+            if t:
+                notes.append(f"turned upright by {90 * t}° counter-clockwise")
+            if abs(skew) >= self.min_degrees:
+                notes.append(f"deskewed by {skew:+.1f}°")
+            if not notes:
                 continue
-            page.lines = [
-                Line(ln.text, unrotate_box(ln.bbox, skew, image.size)) for ln in page.lines
-            ]
-            page.note = f"deskewed by {skew:+.1f}°"
+            lines = []
+            for ln in page.lines:
+                box = ln.bbox
+                if abs(skew) >= self.min_degrees:
+                    box = unrotate_box(box, skew, im_t.size)
+                if t:
+                    box = turn_back_box(box, t, image.size)
+                if box[0] < box[2] and box[1] < box[3]:
+                    lines.append(Line(ln.text, box))
+            page.lines, page.width, page.height = lines, image.width, image.height
+            page.note = "; ".join(notes)
         return pages
