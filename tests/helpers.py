@@ -62,3 +62,26 @@ def _spawn_on_new_port(worker, nprocs: int, args: tuple):
             os.environ.pop("GLOO_SOCKET_IFNAME", None)
         else:
             os.environ["GLOO_SOCKET_IFNAME"] = saved
+
+
+class CaptureLogits(TrainerCallback):
+    """Records the trained model's logits on ``inputs`` when training ends: for a LoRA or
+    PeriodicLoRA run that is the adapted model, before its adapters are merged and saved;
+    ``base_logits`` are those with the adapters switched off (peft models only)."""
+
+    def __init__(self, inputs: dict):
+        self.inputs, self.logits, self.base_logits = inputs, None, None
+
+    def on_train_end(self, args, state, control, model=None, **kwargs):
+        import torch
+
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            device = next(model.parameters()).device
+            batch = {k: v.to(device) for k, v in self.inputs.items()}
+            self.logits = model(**batch).logits.float().cpu()
+            if hasattr(model, "disable_adapter"):
+                with model.disable_adapter():
+                    self.base_logits = model(**batch).logits.float().cpu()
+        model.train(was_training)

@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -36,7 +38,6 @@ def test_split_is_a_deterministic_partition(ids, seed):
     corpus = docs(ids)
     parts = split_documents(corpus, seed=seed)
     assert_partition(parts, corpus)
-    assert split_documents(list(reversed(corpus)), seed=seed).keys() == parts.keys()
     again = split_documents(list(reversed(corpus)), seed=seed)
     assert {s: {d.id for d in again[s]} for s in SPLITS} == {
         s: {d.id for d in parts[s]} for s in SPLITS
@@ -60,3 +61,71 @@ def test_bad_split_arguments():
         split_documents(docs(["a", "a"]))
     with pytest.raises(BadValueError, match="unknown split"):
         get_split(docs(["a"]), "dev")
+
+
+def unit(doc_id: str, seed: int) -> float:
+    """The documented place of a document on the split line, written out: the first 8 bytes
+    of sha256("<seed>:<id>") as a big-endian integer, over 2**64."""
+    digest = hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+# Known documents and their splits: a change of hash, byte order or cut moves them.
+PINNED = {
+    0: {
+        "validation": ["doc8", "doc10", "doc13", "doc17", "doc38"],
+        "test": ["doc24", "doc25", "doc26", "doc36"],
+    },
+    1: {
+        "validation": ["doc12", "doc19", "doc38"],
+        "test": ["doc11", "doc13", "doc24", "doc27", "doc39"],
+    },
+}
+
+
+@pytest.mark.parametrize("seed", sorted(PINNED))
+def test_known_documents_fall_in_their_known_splits(seed):
+    corpus = docs([f"doc{i}" for i in range(40)])
+    parts = {s: [d.id for d in v] for s, v in split_documents(corpus, seed=seed).items()}
+    assert parts["validation"] == PINNED[seed]["validation"]
+    assert parts["test"] == PINNED[seed]["test"]
+    held_out = set(parts["validation"]) | set(parts["test"])
+    assert parts["train"] == [d.id for d in corpus if d.id not in held_out]
+
+
+def test_the_shakespeare_held_out_plays_stay_put():
+    """The experiments' validation and test plays (measured once): pinned by name."""
+    parts = split_documents(load_corpus("shakespeare"))
+    assert [d.id for d in parts["validation"]] == [
+        "histories/richard-iii",
+        "tragedies/king-lear",
+    ]
+    assert [d.id for d in parts["test"]] == [
+        "histories/henry-iv-part-1",
+        "histories/henry-v",
+        "histories/henry-vi-part-3",
+        "roman/antony-and-cleopatra",
+        "romances/cymbeline",
+    ]
+
+
+@pytest.mark.parametrize("fractions", [(0.8, 0.1, 0.1), (0.6, 0.3, 0.1), (0.5, 0.0, 0.5)])
+def test_a_large_corpus_splits_in_the_asked_fractions_along_the_hash(fractions):
+    corpus = docs([f"id-{i}" for i in range(20_000)])
+    parts = split_documents(corpus, fractions=fractions, seed=3)
+    for split, want in zip(SPLITS, fractions, strict=True):
+        assert abs(len(parts[split]) / len(corpus) - want) < 0.01, split
+    train_cut, val_cut = fractions[0], fractions[0] + fractions[1]
+    assert all(unit(d.id, 3) < train_cut for d in parts["train"])
+    assert all(train_cut <= unit(d.id, 3) < val_cut for d in parts["validation"])
+    assert all(val_cut <= unit(d.id, 3) for d in parts["test"])
+
+
+def test_a_tiny_corpus_borrows_the_nearest_document_for_each_empty_held_out_split():
+    # a 0.617 and c 0.742 hash into train, b 0.876 into validation: test borrows c, the
+    # train document nearest the test stretch (0.9-1.0)
+    assert [unit(i, 0) < 0.8 for i in "abc"] == [True, False, True]
+    ids = {s: [d.id for d in v] for s, v in split_documents(docs(["a", "b", "c"])).items()}
+    assert ids == {"train": ["a"], "validation": ["b"], "test": ["c"]}
+    ids = {s: [d.id for d in v] for s, v in split_documents(docs(["a", "b"])).items()}
+    assert ids == {"train": ["a"], "validation": ["b"], "test": []}  # under 3: no borrowing

@@ -2,7 +2,7 @@ import math
 
 import pytest
 import torch
-from helpers import Interrupt
+from helpers import CaptureLogits, Interrupt
 from safetensors.torch import load_file
 
 from literate.errors import BadValueError, CheckpointError
@@ -75,12 +75,16 @@ def test_resume_after_interruption_reaches_the_same_weights(nano_cfg):
     assert diff <= 1e-5
 
 
-def test_lora_method_trains_and_saves_a_merged_model(nano_cfg):
-    summary = train_lm(nano_cfg("lora", method="lora", lora_rank=2, max_steps=4))
-    model = load_model(summary["config"]["out"])
+def test_lora_method_saves_a_merged_model_that_computes_the_adapted_one(nano_cfg):
+    x = torch.randint(4, 512, (2, 16), generator=torch.Generator().manual_seed(0))
+    adapted = CaptureLogits({"input_ids": x})
+    summary = train_lm(nano_cfg("lora", method="lora", lora_rank=2, max_steps=4), [adapted])
+    model = load_model(summary["config"]["out"]).eval()
     assert not any("lora" in n for n, _ in model.named_parameters())
-    x = torch.randint(4, 512, (1, 8))
-    assert torch.isfinite(model(input_ids=x).logits).all()
+    with torch.no_grad():
+        merged = model(input_ids=x).logits
+    assert (merged - adapted.logits).abs().max() <= 1e-5
+    assert (adapted.logits - adapted.base_logits).abs().max() > 1e-3  # the adapters did work
 
 
 @pytest.mark.parametrize(

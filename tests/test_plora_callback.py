@@ -1,10 +1,10 @@
 import pytest
 import torch
-from helpers import Interrupt
+from helpers import CaptureLogits, Interrupt
 from safetensors.torch import load_file
 
 from literate.errors import BadValueError
-from literate.lm.train import LMTrainConfig, train_lm
+from literate.lm.train import LMTrainConfig, load_model, train_lm
 from literate.plora import PeriodicLoRA, PeriodicLoRAConfig
 from literate.plora.callback import scaled_lr
 from literate.plora.optim import reset_optimizer_state, rewarm_factor
@@ -56,7 +56,16 @@ def plora_cfg(tmp_path, corpus_dir, nano_tokenizer):
 
 
 def test_trainer_unloads_at_every_stage_end(plora_cfg):
-    summary = train_lm(plora_cfg("run"))
+    x = torch.randint(4, 512, (2, 16), generator=torch.Generator().manual_seed(0))
+    adapted = CaptureLogits({"input_ids": x})
+    summary = train_lm(plora_cfg("run"), callbacks=[adapted])
+    # the saved model (base weights with two unloads in them, plus the adapter of steps
+    # 11-12 merged) computes what the adapted model computed at the end of training
+    model = load_model(summary["config"]["out"]).eval()
+    assert not any("lora" in n for n, _ in model.named_parameters())
+    with torch.no_grad():
+        assert (model(input_ids=x).logits - adapted.logits).abs().max() <= 1e-5
+    assert (adapted.logits - adapted.base_logits).abs().max() > 1e-4  # steps 11-12 did work
     assert [u["step"] for u in summary["unloads"]] == [5, 10]
     assert [u["stage"] for u in summary["unloads"]] == [1, 2]
     assert all(u["layers"] > 0 and u["delta_norm"] > 0 for u in summary["unloads"])

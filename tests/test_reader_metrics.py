@@ -42,3 +42,42 @@ def test_nted_hand_computed():
     assert nted("hello", "hallo") == pytest.approx(1 - (1 / 5) / 3)
     assert nted("", "") == 1.0
     assert markdown_tree("| a | b |\n|---|---|\n| 1 | 2 |").size() > 8  # tables are trees
+
+
+def test_a_word_counts_as_often_as_it_occurs_in_both():
+    # pred {a, a, a, b}, true {a, a, c}: a is shared twice (not once, as a set would count)
+    s = ocr_scores([Line("a a a b", (0, 0, 10, 10))], [Line("a a c", (0, 0, 10, 10))])
+    assert s.word_precision == pytest.approx(2 / 4) and s.word_recall == pytest.approx(2 / 3)
+    assert s.word_f1 == pytest.approx(2 * (1 / 2) * (2 / 3) / (1 / 2 + 2 / 3))
+
+
+def test_a_line_at_exactly_iou_one_half_matches():
+    # (0,0,10,10) inside (0,0,10,20): intersection 100, union 200 → IoU exactly 0.5
+    pred, true = [Line("x", (0, 0, 10, 10))], [Line("x", (0, 0, 10, 20))]
+    assert iou(pred[0].bbox, true[0].bbox) == 0.5
+    s = ocr_scores(pred, true)
+    assert (s.matched_lines, s.line_f1_iou50, s.mean_iou) == (1, 1.0, 0.5)
+    just_under = ocr_scores(pred, [Line("x", (0, 0, 10, 21))])  # 100 / 210
+    assert (just_under.matched_lines, just_under.line_f1_iou50) == (0, 0.0)
+
+
+def test_an_empty_prediction_scores_zero_not_one():
+    true = [Line("a b", (0, 0, 10, 10)), Line("c", (0, 20, 10, 30))]
+    s = ocr_scores([], true)
+    assert (s.word_precision, s.word_recall, s.word_f1) == (0.0, 0.0, 0.0)
+    assert (s.line_precision, s.line_recall, s.line_f1_iou50) == (0.0, 0.0, 0.0)
+    assert (s.mean_iou, s.matched_lines) == (0.0, 0)
+    # lines whose text is empty are no words either
+    blank = ocr_scores([Line("", (0, 0, 10, 10))], true)
+    assert blank.word_precision == 0.0 and blank.line_precision == 1.0
+    # nothing predicted for nothing written: perfect
+    assert ocr_scores([], []).as_dict() == {
+        "word_precision": 1.0,
+        "word_recall": 1.0,
+        "word_f1": 1.0,
+        "line_precision": 1.0,
+        "line_recall": 1.0,
+        "line_f1_iou50": 1.0,
+        "mean_iou": 0.0,
+        "matched_lines": 0,
+    }

@@ -56,3 +56,22 @@ def test_parsing_never_crashes_and_boxes_are_valid(pieces, w, h):
         x0, y0, x1, y1 = line.bbox
         assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h and line.text
     parse_markdown("".join(pieces))
+
+
+def test_a_loop_of_exactly_three_copies_is_trimmed_and_two_are_kept():
+    assert trim_tail_loop(["x", "c", "c", "c"]) == ["x", "c"]
+    assert trim_tail_loop(["x", "c", "c"]) == ["x", "c", "c"]
+    assert trim_tail_loop(["h", "a", "b", "a", "b", "a", "b"]) == ["h", "a", "b"]
+    block = [str(i) for i in range(8)]  # the longest period trimmed: 8 lines
+    assert trim_tail_loop(["h", *block * 3]) == ["h", *block]
+    long = [str(i) for i in range(9)]  # a 9-line block repeats like a page, not a loop
+    assert trim_tail_loop(["h", *long * 3]) == ["h", *long * 3]
+    assert trim_tail_loop(["p", "q", "", "q", "", "q", ""]) == ["p", "q", ""]  # blanks count
+    # through parse_ocr: three copies of a line in distinct boxes (no exact repeat) → one
+    looped = format_ocr(
+        [("a", (0, 0, 5, 5))] + [("c", (0, 6 + 5 * i, 5, 10 + 5 * i)) for i in range(3)]
+    )
+    parsed = parse_ocr(looped, (40, 40), (40, 40))
+    assert [ln.text for ln in parsed.lines] == ["a", "c"] and parsed.dropped == 2
+    md, trimmed = parse_markdown("# T\n\nrow\nrow\nrow")
+    assert md == "# T\n\nrow" and trimmed == 2

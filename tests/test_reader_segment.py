@@ -29,6 +29,11 @@ def test_runs_bridge_short_gaps():
     assert runs(flags) == [(1, 3), (4, 5), (8, 10)]
     assert runs(flags, bridge=2) == [(1, 5), (8, 10)]
     assert runs(np.zeros(4, dtype=bool)) == []
+    # "fewer than bridge": a gap of exactly ``bridge`` False entries stays a gap
+    assert runs(flags, bridge=3) == [(1, 5), (8, 10)]
+    assert runs(flags, bridge=4) == [(1, 10)]
+    assert runs(np.array([1, 0, 0, 1], dtype=bool), bridge=2) == [(0, 1), (3, 4)]
+    assert runs(np.ones(3, dtype=bool), bridge=5) == [(0, 3)]
 
 
 def test_long_runs_are_rules_not_letters():
@@ -196,3 +201,18 @@ def test_grey_noisy_paper_has_no_rules():
     grey = np.asarray(im.convert("L"), dtype=np.float64) + rng.normal(0, 4, (200, 600))
     ink, rules = ink_and_rules(Image.fromarray(grey.clip(0, 255).astype(np.uint8)))
     assert not rules.horizontal.any() and not rules.vertical.any() and ink.any()
+
+
+def test_pieces_at_the_page_edges_are_clipped_to_the_page():
+    """A line touching the bottom right corner of a wide, short page: its padded piece
+    ends exactly at the page's bottom and right edges (height for y, width for x)."""
+    ink = np.zeros((40, 300), dtype=bool)
+    ink[26:40, 240:300] = True  # one word, 14 px high, flush with the corner
+    ink[26:40, 200:230] = True
+    (piece,) = segment_page(ink)
+    assert piece.ink == (200, 26, 300, 40)
+    assert piece.box == (200 - 4, 26 - 4, 300, 40)  # padded by round(0.3 × 14) = 4, clipped
+    tall = np.zeros((300, 40), dtype=bool)  # and a tall, narrow page: top left corner
+    tall[0:14, 0:30] = True
+    (piece,) = segment_page(tall)
+    assert piece.box == (0, 0, 34, 18)

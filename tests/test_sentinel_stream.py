@@ -40,6 +40,54 @@ def layout(lengths, cfg):
     return b.input_ids[0], b.position_ids[0], b.chunk_ids[0], b.is_sentinel[0]
 
 
+def policy_allowed(name, budget, cfg, chunk, sent):
+    """Who may see whom under each policy, written out from its definition (DESIGN.md and
+    the module's docstring), one query and one key at a time, independently of
+    ``Policy.visible``: full: every earlier token; window: the last ``budget`` tokens;
+    sinks: the first ``S`` tokens and the last ``budget - S``; sentinel: bounded mode with
+    ``S`` sinks, the ordinary tokens of the own and ``local_chunks`` previous chunks, and the
+    ``<SR>`` of as many earlier chunks as the rest of the budget holds; an ``<SR>`` query
+    sees its own chunk."""
+    s = cfg.sink_tokens
+    own_window = (cfg.local_chunks + 1) * cfg.max_chunk_tokens + 1  # chunks + their <SR>
+    spare = None if budget is None else budget - s - own_window
+    t = len(chunk)
+    ordinal, seen = [], 0
+    for x in sent:
+        ordinal.append(seen)
+        seen += not x
+    out = torch.zeros(t, t, dtype=torch.bool)
+    for q in range(t):
+        for k in range(q + 1):
+            if name == "full":
+                ok = True
+            elif name == "window":
+                ok = q - k < budget
+            elif name == "sinks":
+                ok = k < s or q - k < budget - s
+            elif sent[q]:
+                ok = chunk[k] == chunk[q]
+            else:
+                local = not sent[k] and chunk[k] >= chunk[q] - cfg.local_chunks
+                summary = sent[k] and chunk[q] - spare <= chunk[k] < chunk[q]
+                sink = not sent[k] and ordinal[k] < s
+                ok = local or summary or sink
+            out[q, k] = ok
+    return out
+
+
+def reference_logits(model, input_ids, position_ids, allowed):
+    """One forward pass under ``allowed`` (bool [T, T]) as an additive float mask."""
+    mask = torch.zeros(allowed.shape).masked_fill(~allowed, torch.finfo(torch.float32).min)
+    with torch.no_grad():
+        out = model(
+            input_ids=input_ids[None],
+            position_ids=position_ids[None],
+            attention_mask=mask[None, None],
+        )
+    return out.logits[0].float()
+
+
 @pytest.mark.parametrize("arch", list(MODELS))
 @pytest.mark.parametrize(
     "name, budget",
@@ -63,10 +111,45 @@ def test_streaming_with_eviction_equals_the_masked_forward(
     inputs = layout(lengths, cfg)
     model = MODELS[arch]
     streamed = stream_logits(model, *inputs, policy)
-    reference = masked_logits(model, *inputs, policy)
+    allowed = policy_allowed(name, budget, cfg, inputs[2].tolist(), inputs[3].tolist())
+    reference = reference_logits(model, inputs[0], inputs[1], allowed)
     assert (streamed.logits - reference).abs().max() <= 1e-4
+    assert (masked_logits(model, *inputs, policy) - reference).abs().max() <= 1e-4
     if budget is not None:
         assert streamed.peak_cache_tokens <= budget
+
+
+# Layouts long enough that every boundary of each policy is crossed: the oldest sink leaves
+# a window, the last <SR> the budget holds is still needed while an older one is not.
+EXACT = [
+    ("window", 9, dict(max_chunk_tokens=4, local_chunks=1, sink_tokens=3), [4] * 8),
+    ("sinks", 10, dict(max_chunk_tokens=4, local_chunks=1, sink_tokens=3), [4] * 8),
+    ("sinks", 6, dict(max_chunk_tokens=4, local_chunks=1, sink_tokens=1), [3, 5, 2, 4, 4, 6]),
+    # sinks 2 + 2 chunks of 3 + <SR> = 9: a budget of 11 holds the last 2 earlier <SR>
+    ("sentinel", 11, dict(max_chunk_tokens=3, local_chunks=1, sink_tokens=2), [3] * 10),
+    ("sentinel", 9, dict(max_chunk_tokens=2, local_chunks=0, sink_tokens=1), [2, 1, 2] * 4),
+    ("sentinel", 17, dict(max_chunk_tokens=3, local_chunks=2, sink_tokens=3), [3, 2] * 6),
+]
+
+
+@pytest.mark.parametrize("name, budget, options, lengths", EXACT)
+def test_each_policy_streams_as_its_definition_says(name, budget, options, lengths):
+    """Deterministic boundary cases against the definition written out above: catches a
+    sink too few, a window one short, or an ``<SR>`` evicted (or masked) one chunk early,
+    in the policy and in the mask rule it shares with training alike."""
+    cfg = SentinelConfig(**options)
+    policy = Policy.make(name, budget, cfg)
+    inputs = layout(lengths, cfg)
+    chunk, sent = inputs[2].tolist(), inputs[3].tolist()
+    allowed = policy_allowed(name, budget, cfg, chunk, sent)
+    model = MODELS["llama"]
+    streamed = stream_logits(model, *inputs, policy)
+    reference = reference_logits(model, inputs[0], inputs[1], allowed)
+    assert (streamed.logits - reference).abs().max() <= 1e-4
+    if name == "sentinel":
+        assert streamed.peak_cache_tokens <= budget
+    else:  # window and sinks fill their budget exactly once the text is longer
+        assert streamed.peak_cache_tokens == min(budget, len(chunk))
 
 
 def test_cache_stays_flat_as_the_text_grows():

@@ -10,11 +10,18 @@ from typing import Any
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write to a temporary sibling, then rename over the target (atomic on POSIX)."""
+    """Write to a temporary sibling, then rename over the target (atomic on POSIX): the
+    target holds the old text or the new, never part of one. A write that fails (or is
+    interrupted by Ctrl-C) removes its temporary file; a process killed outright leaves it
+    (hidden, ``.<name>.tmp-<pid>``) beside the intact target."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_json_atomic(path: str | Path, obj: Any) -> None:

@@ -303,10 +303,16 @@ def glyph_head(model, resume_from: str | None, seed: int):
 
 
 class GlyphHeadCheckpoint(TrainerCallback):
-    """Saves the glyph head into each Trainer checkpoint, so ``--resume`` continues it."""
+    """Saves the glyph head into each Trainer checkpoint, so ``--resume`` continues it, and
+    clears its gradients after each optimizer step: the head is trained beside the model,
+    not inside it, and ``Trainer`` clears only the model's (``model.zero_grad()``), so they
+    summed over every step since the start of the run (or of its resume)."""
 
     def __init__(self, head):
         self.head = head
+
+    def on_optimizer_step(self, args, state, control, **kwargs):
+        self.head.zero_grad(set_to_none=True)
 
     def on_save(self, args, state, control, **kwargs):
         from safetensors.torch import save_file
