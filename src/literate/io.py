@@ -14,6 +14,7 @@ from typing import Any
 
 from literate.errors import OutputError
 
+_IN_THE_WAY = "is a folder; cannot write a file there"
 _serial = itertools.count()  # two temporary files of one process never share a name
 
 
@@ -44,7 +45,9 @@ def check_output_file(path: str | Path, option: str = "") -> Path:
     path = Path(path)
     label = f"{option} {path}" if option else str(path)
     if path.is_dir():
-        raise OutputError(f"{label}: is a folder; name a file")
+        raise OutputError(
+            f"{label}: is a folder; name a file" if option else f"{label}: {_IN_THE_WAY}"
+        )
     make_folder(path.parent, option)
     return path
 
@@ -61,7 +64,7 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
         os.replace(tmp, path)
     except OSError as e:
         if path.is_dir():  # made by someone else while we wrote
-            raise OutputError(f"{path}: is a folder; cannot write a file there") from None
+            raise OutputError(f"{path}: {_IN_THE_WAY}") from None
         raise OutputError(f"{path}: cannot write ({_reason(e)})") from None
     finally:
         with suppress(OSError):

@@ -30,12 +30,17 @@ def save_image_atomic(image: Image.Image, path: Path) -> None:
         image.save(tmp, format="PNG")
 
 
+def output_paths(out_dir: Path, stem: str) -> list[Path]:
+    """The three files ``write_document`` writes for ``stem``."""
+    base = Path(out_dir) / stem
+    return [Path(f"{base}.json"), Path(f"{base}.md"), Path(f"{base}.boxes.png")]
+
+
 def write_document(doc: Document, first_page: Image.Image, out_dir: Path, stem: str) -> list[Path]:
     """Write the three outputs under ``out_dir`` (``stem`` may hold sub-folders). Raises
     ``OutputError`` naming the path that cannot be written, before writing any of the three
     when a folder (or a file where a folder should be) is in the way."""
-    base = Path(out_dir) / stem
-    paths = [Path(f"{base}.json"), Path(f"{base}.md"), Path(f"{base}.boxes.png")]
+    paths = output_paths(out_dir, stem)
     for path in paths:
         check_output_file(path)
     write_json_atomic(paths[0], doc.to_json())
