@@ -114,3 +114,83 @@ def test_collect_inputs_recurses_and_reports_missing(tmp_path):
     found, errors = collect_inputs([tmp_path, tmp_path / "nope.png"])
     assert [f.relative_to(tmp_path).as_posix() for f, _ in found] == ["sub/x.png", "y.pdf"]
     assert errors == [f"{tmp_path / 'nope.png'}: no such file or folder"]
+
+
+def test_fifos_and_devices_say_what_they_are(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.png")
+    page().save(tmp_path / "ok.png")
+    found, errors = collect_inputs([tmp_path / "pipe.png", "/dev/null", tmp_path])
+    assert [f.name for f, _ in found] == ["ok.png"]
+    assert errors == [
+        f"{tmp_path / 'pipe.png'}: is a named pipe (FIFO), not a file or folder",
+        "/dev/null: is a character device, not a file or folder",
+        f"{tmp_path / 'pipe.png'}: is a named pipe (FIFO), not a file",
+    ]
+    with pytest.raises(DocumentError, match="/dev/null: is a character device, not a file"):
+        load_document("/dev/null")
+
+
+def locked(monkeypatch, path):
+    """Make ``path`` unreadable as without read permission (we may run as root, where
+    chmod 000 does not stop reads): ``os.access`` says no and ``open`` raises."""
+    import builtins
+    import os
+
+    real_open, real_access = builtins.open, os.access
+
+    def fake_open(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    def fake_access(file, mode, *args, **kwargs):
+        return False if str(file) == str(path) else real_access(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(os, "access", fake_access)
+    return real_access
+
+
+def test_a_file_without_read_permission_is_one_line(tmp_path, monkeypatch):
+    import os
+
+    page().save(tmp_path / "locked.png")
+    page().save(tmp_path / "locked.pdf")
+    for name in ("locked.png", "locked.pdf"):
+        with monkeypatch.context() as m:
+            locked(m, tmp_path / name)
+            with pytest.raises(DocumentError) as e:
+                load_document(tmp_path / name)
+        assert str(e.value) == f"{tmp_path / name}: cannot read (permission denied)"
+    # open refusing where os.access said yes (ACLs, network file systems) is the same line
+    with monkeypatch.context() as m:
+        real_access = locked(m, tmp_path / "locked.png")
+        m.setattr(os, "access", real_access)
+        with pytest.raises(DocumentError, match=r"locked.png: cannot read \(permission denied\)"):
+            load_document(tmp_path / "locked.png")
+    assert load_document(tmp_path / "locked.png").pages  # readable again
+
+
+def test_an_unreadable_sub_folder_is_one_line_and_the_rest_are_found(tmp_path, monkeypatch):
+    import os
+
+    for sub in ("a", "b", "c"):
+        (tmp_path / sub).mkdir()
+        page().save(tmp_path / sub / "x.png")
+    real_scandir = os.scandir
+
+    def fake_scandir(path="."):
+        if str(path) == str(tmp_path / "b"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", fake_scandir)
+    found, errors = collect_inputs([tmp_path])
+    assert [f.parent.name for f, _ in found] == ["a", "c"]
+    assert errors == [f"{tmp_path / 'b'}: cannot read this folder (permission denied)"]
+    found, errors = collect_inputs([tmp_path / "b"])
+    assert found == [] and errors == [
+        f"{tmp_path / 'b'}: cannot read this folder (permission denied)"
+    ]
