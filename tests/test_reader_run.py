@@ -106,3 +106,76 @@ def test_a_model_with_tesseract_is_noted_not_loaded(tmp_path, capsys):
     )  # fmt: skip
     assert code == 0
     assert err == ["literate: note: --model nobody/nothing is not used by --engine tesseract"]
+
+
+def test_an_unreadable_file_among_readable_ones_fails_alone(tmp_path, capsys, monkeypatch):
+    import builtins
+
+    a, b, c = (page(tmp_path / f"{n}.png", f"Page {n}") for n in "abc")
+    real_open = builtins.open
+
+    def fake_open(file, *args, **kwargs):
+        if str(file) == str(b):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "read", a, b, c, "--engine", "tesseract", "--out", out, "--quiet")
+    assert code == 1
+    assert err == [f"literate: error: {b}: cannot read (permission denied)"]
+    assert sorted(p.name for p in out.glob("*.json")) == ["a.json", "c.json"]
+
+
+def test_an_unreadable_sub_folder_is_an_error_not_silence(tmp_path, capsys, monkeypatch):
+    import os
+
+    for sub in ("a", "b"):
+        (tmp_path / "in" / sub).mkdir(parents=True)
+        page(tmp_path / "in" / sub / "x.png")
+    real_scandir = os.scandir
+
+    def fake_scandir(path="."):
+        if str(path) == str(tmp_path / "in" / "b"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", fake_scandir)
+    out = tmp_path / "out"
+    code, _, err = run(
+        capsys, "read", tmp_path / "in", "--engine", "tesseract", "--out", out, "--quiet"
+    )
+    assert code == 1
+    assert err == [
+        f"literate: error: {tmp_path / 'in' / 'b'}: cannot read this folder (permission denied)"
+    ]
+    assert (out / "a" / "x.json").is_file()
+
+
+def test_a_fifo_is_named_as_one(tmp_path, capsys):
+    import os
+
+    os.mkfifo(tmp_path / "pipe")
+    code, _, err = run(capsys, "read", tmp_path / "pipe", "/dev/null", "--engine", "tesseract",
+                       "--out", tmp_path / "out")  # fmt: skip
+    assert code == 1
+    assert err == [
+        f"literate: error: {tmp_path / 'pipe'}: is a named pipe (FIFO), not a file or folder",
+        "literate: error: /dev/null: is a character device, not a file or folder",
+    ]
+
+
+def test_eval_reader_reports_an_unreadable_page_and_scores_the_rest(tmp_path, capsys):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    page(pages / "good.png")
+    (pages / "good.md").write_text("Hello reader\n")
+    page(pages / "bad.png")
+    (pages / "bad.json").write_text("{not json")
+    (pages / "empty.png").write_bytes(b"")
+    (pages / "empty.md").write_text("x\n")
+    code, out, err = run(capsys, "eval", "reader", pages, "--engine", "tesseract", "--task", "md")
+    assert code == 1
+    assert len(err) == 2 and all(e.startswith("literate: error: ") for e in err)
+    assert "bad.png: its truth cannot be read" in err[0] and "empty.png: empty file" in err[1]
+    assert "n_pages: 1" in out

@@ -1,6 +1,7 @@
 """The ``literate`` command line: a thin typer app; every command delegates to a module.
 
-Expected failures are ``LiterateError``s and usage errors: one line on stderr, exit 2.
+Expected failures are ``LiterateError``s and usage errors: one line on stderr and the
+error's exit code (2 for usage and outputs that cannot be written, 1 when inputs failed).
 """
 
 from __future__ import annotations
@@ -348,10 +349,12 @@ def eval_lm_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from literate.io import write_json_atomic
+    from literate.io import check_output_file, write_json_atomic
     from literate.lm.evaluate import perplexity
     from literate.paths import resolve_model
 
+    if json_out:  # before any work: a --json that cannot be written is one line, now
+        check_output_file(json_out, "--json")
     if threads:
         import torch
 
@@ -415,15 +418,18 @@ def eval_reader_cmd(
         None, min=1, help="Beam search width (default: the checkpoint's, else 1: greedy)."
     ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the scores as JSON."),
-) -> None:
-    """Score a reader on a folder of pages with ground truth."""
-    from literate.io import write_json_atomic
+) -> int:
+    """Score a reader on a folder of pages with ground truth (exit 1 when a page could not
+    be read: it is left out of the scores)."""
+    from literate.io import check_output_file, write_json_atomic
     from literate.reader import Reader
     from literate.reader.engines import READ_TASKS
     from literate.reader.evaluate import evaluate_reader
 
     if task not in READ_TASKS:
         raise BadValueError(f"--task {task}: choose one of {', '.join(READ_TASKS)}")
+    if json_out:
+        check_output_file(json_out, "--json")
     reader = Reader.from_pretrained(  # make_engine hands Tesseract only the options it takes
         model,
         engine,
@@ -441,14 +447,25 @@ def eval_reader_cmd(
         typer.echo(f"{k:>16}: {v:.4f}" if isinstance(v, float) else f"{k:>16}: {v}")
     if json_out:
         write_json_atomic(json_out, row | {"errors": scores.errors})
+    return 1 if scores.errors else 0
+
+
+def _bench_outputs(json_out: Path, work: Path | None) -> None:
+    """A benchmark's --json and --work, checked before it runs for minutes."""
+    from literate.io import check_output_file, make_folder
+
+    check_output_file(json_out, "--json")
+    if work:
+        make_folder(work, "--work")
 
 
 def _bench(name: str, quick: bool, json_out: Path | None, work: Path | None, threads: int) -> None:
     """Both sweeps share one signature: ``run_bench(quick, json, work, threads)``."""
     import importlib
 
-    run_bench = importlib.import_module(f"literate.{name}.bench").run_bench
     default = f"benchmarks/results/{name}{'_quick' if quick else ''}.json"
+    _bench_outputs(Path(json_out or default), work)
+    run_bench = importlib.import_module(f"literate.{name}.bench").run_bench
     run_bench(quick, str(json_out or default), str(work) if work else None, threads)
 
 
@@ -490,6 +507,7 @@ def bench_reader_cmd(
     from literate.reader.bench import run_bench
 
     default = f"benchmarks/results/reader_synthetic{'_quick' if quick else ''}.json"
+    _bench_outputs(Path(json_out or default), work)
     work_dir = str(work) if work else None
     run_bench(quick, str(json_out or default), work_dir, threads, model, pages, snippets, num_beams)
 
@@ -551,7 +569,8 @@ def _error(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning expected failures into one line and exit code 2."""
+    """Entry point: run the app, turning expected failures into one line and their exit
+    code (2 for usage, 1 for inputs that failed)."""
     args = sys.argv[1:] if argv is None else argv
     try:
         rv = app(args=args, prog_name="literate", standalone_mode=False)
@@ -569,6 +588,12 @@ def main(argv: list[str] | None = None) -> int:
     except (Abort, KeyboardInterrupt):
         _error("interrupted")
         return 130
+    except OSError as e:
+        if e.errno is None or not e.filename:
+            raise  # not a file the user named: a bug to see whole
+        # a file system failure no check foresaw is still one line
+        _error(f"{e.filename}: {(e.strerror or type(e).__name__).lower()}")
+        return 1
     return rv if isinstance(rv, int) else 0
 
 
