@@ -249,9 +249,7 @@ def to_rgb(img: Image.Image, max_pixels: int | None = None) -> Image.Image:
         img = ImageOps.exif_transpose(img)
     if max_pixels and img.width * img.height > 4 * max_pixels:
         factor = math.floor(math.sqrt(img.width * img.height / max_pixels))
-        if img.mode not in {"L", "RGB", "RGBA", "I", "F", "CMYK", "LA"}:
-            img = img.convert("I" if img.mode.startswith("I;16") else "RGBA")
-        img = img.reduce(factor)
+        img = _reduce(img, factor)
     if img.mode.startswith("I") or img.mode == "F":
         import numpy as np
 
@@ -265,6 +263,26 @@ def to_rgb(img: Image.Image, max_pixels: int | None = None) -> Image.Image:
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
     return img.convert("RGB")
+
+
+REDUCIBLE = {"L", "RGB", "RGBA", "I", "F", "CMYK", "LA"}  # the modes Image.reduce takes
+BAND_PIXELS = 4_000_000  # pixels per band when a frame is widened band by band
+
+
+def _reduce(img: Image.Image, factor: int) -> Image.Image:
+    """``img.reduce(factor)`` for any mode. A mode ``reduce`` does not take (1-bit, palette,
+    16-bit) is widened band by band, so a 1-bit scan never exists whole as 8-bit grey or
+    32-bit RGBA: a 20000×20000 one costs its own 400 MB, not 2 GB more."""
+    if img.mode in REDUCIBLE:
+        return img.reduce(factor)
+    wide = "L" if img.mode == "1" else "I" if img.mode.startswith("I;16") else "RGBA"
+    w, h = img.size
+    out = Image.new(wide, (math.ceil(w / factor), math.ceil(h / factor)))
+    rows = factor * max(1, BAND_PIXELS // (w * factor))  # a whole number of output rows
+    for top in range(0, h, rows):
+        band = img.crop((0, top, w, min(h, top + rows))).convert(wide).reduce(factor)
+        out.paste(band, (0, top // factor))
+    return out
 
 
 def fit(img: Image.Image, max_pixels: int) -> Image.Image:
