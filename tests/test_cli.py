@@ -139,3 +139,49 @@ def test_an_unforeseen_file_system_error_is_one_line(capsys, monkeypatch):
     monkeypatch.setattr(literate.demo, "run_demo", broken)
     code, _, err = run(capsys, "demo")
     assert code == 1 and err == "literate: error: /somewhere/file: permission denied\n"
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("read", "x.png", "--max-patches", "-5"), "--max-patches"),
+        (("read", "x.png", "--max-patches", "1"), "greater than or equal to 16"),
+        (("read", "x.png", "--max-new-tokens", "-1"), "--max-new-tokens"),
+        (("read", "x.png", "--max-new-tokens", "0"), "--max-new-tokens"),
+        (("eval", "reader", ".", "--max-patches", "4"), "--max-patches"),
+        (("train", "reader", "--out", "r", "--max-patches", "4"), "--max-patches"),
+        (("eval", "lm", "--block-size", "1"), "--block-size"),
+        (("eval", "lm", "--max-blocks", "0"), "--max-blocks"),
+        (("eval", "lm", "--policy", "window", "--budget", "-8"), "--budget"),
+        (("eval", "lm", "--max-tokens", "0"), "--max-tokens"),
+        (("eval", "lm", "--threads", "0"), "--threads"),
+        (("bench", "sentinel", "--threads", "0"), "--threads"),
+        (("demo", "--threads", "-1"), "--threads"),
+    ],
+)
+def test_bad_numbers_are_refused_at_the_option_before_any_model_loads(
+    capsys, tmp_path, monkeypatch, args, needle
+):
+    import transformers
+
+    from literate.reader import Reader
+
+    def no_model(*a, **k):
+        raise AssertionError("a model was loaded")
+
+    monkeypatch.setattr(Reader, "from_pretrained", no_model)
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", no_model)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *args)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("literate: error: Invalid value for '--") and needle in err
+
+
+def test_the_engine_refuses_bad_numbers_before_loading(monkeypatch):
+    from literate.errors import BadValueError
+    from literate.reader.engines.kosmos import KosmosEngine
+
+    monkeypatch.setattr("literate.paths.resolve_reader", lambda name: pytest.fail("loaded"))
+    for name in ("max_patches", "max_new_tokens", "batch_size", "num_beams"):
+        with pytest.raises(BadValueError, match=f"--{name.replace('_', '-')} 0: need at least 1"):
+            KosmosEngine.from_pretrained("bundled", **{name: 0})

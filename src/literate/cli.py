@@ -52,6 +52,11 @@ LM = _defaults(LMTrainConfig)
 RD = _defaults(ReaderTrainConfig)
 SR = _defaults(SentinelConfig)
 
+_THREADS = typer.Option(2, min=1, help="CPU threads.")
+# fewer patches than a 4×4 grid cannot show a word: --max-patches 1 read nothing, silently
+MIN_PATCHES = 16
+MAX_PATCHES = typer.Option(None, min=MIN_PATCHES, help="Image patches (default: the processor's).")
+
 # the adapter options both trainings take (one set of defaults: AdapterOptions)
 METHOD = typer.Option(AD["method"], help="full, lora, or plora (PeriodicLoRA).")
 RANK = typer.Option(AD["lora_rank"], min=1, help="LoRA rank (lora, plora).")
@@ -82,7 +87,7 @@ def _adapters(method, rank, period, momentum, optimizer_state, prune_ratio, rewa
 @app.command()
 def demo(
     seed: int = typer.Option(0, help="Sampling seed."),
-    threads: int = typer.Option(2, help="CPU threads."),
+    threads: int = _THREADS,
     out: Path = typer.Option(Path("literate-demo"), help="Where the outputs are written."),
 ) -> None:
     """The main job on embedded defaults: no download, no GPU."""
@@ -106,11 +111,11 @@ def read(
         "auto it reads the pages a text layer cannot; default: Tesseract does).",
     ),
     out: Path = typer.Option(Path("literate-out"), help="Output folder."),
-    max_patches: int | None = typer.Option(None, help="Image patches (default: the processor's)."),
+    max_patches: int | None = MAX_PATCHES,
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or mps."),
     dtype: str = typer.Option("float32", help="float32, bfloat16 or float16."),
     batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
-    max_new_tokens: int | None = typer.Option(None, help="Answer length limit per page."),
+    max_new_tokens: int | None = typer.Option(None, min=1, help="Answer length limit per page."),
     tiling: str | None = typer.Option(
         None,
         help="whole, strips (overlapping full-width strips) or lines (cut at white space); "
@@ -260,9 +265,7 @@ def train_reader_cmd(
     optimizer_state: str = OPTIMIZER_STATE,
     prune_ratio: float = PRUNE_RATIO,
     rewarm_steps: int = REWARM_STEPS,
-    max_patches: int | None = typer.Option(
-        None, min=4, help="Image patches (default: processor's)."
-    ),
+    max_patches: int | None = MAX_PATCHES,
     train_samples: int = typer.Option(RD["train_samples"], min=1, help="Snippets per epoch."),
     batch_size: int = typer.Option(RD["batch_size"], min=1),
     lr: float = typer.Option(RD["lr"]),
@@ -333,15 +336,19 @@ def eval_lm_cmd(
     model: str = typer.Option("bundled", help="Model dir, hub id, or 'bundled'."),
     corpus: list[str] = typer.Option(["shakespeare", "readmes"], help="Corpora (repeatable)."),
     split: str = typer.Option("test", help="train, validation or test."),
-    block_size: int = typer.Option(256),
-    max_blocks: int | None = typer.Option(None, help="Score only the first N blocks."),
+    block_size: int = typer.Option(256, min=2, help="Tokens per scored block."),
+    max_blocks: int | None = typer.Option(None, min=1, help="Score only the first N blocks."),
     policy: str | None = typer.Option(
         None, help="Stream under a KV-cache policy: full, window, sinks, sentinel, paper."
     ),
-    budget: int | None = typer.Option(None, help="KV budget in tokens (window, sinks, sentinel)."),
-    max_tokens: int = typer.Option(2048, help="With --policy: tokens streamed per document."),
+    budget: int | None = typer.Option(
+        None, min=1, help="KV budget in tokens (window, sinks, sentinel)."
+    ),
+    max_tokens: int = typer.Option(
+        2048, min=1, help="With --policy: tokens streamed per document."
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="Also write results here."),
-    threads: int | None = typer.Option(None),
+    threads: int | None = typer.Option(None, min=1, help="CPU threads (default: torch's)."),
 ) -> None:
     """Perplexity of a language model on corpus splits (original tokens only)."""
     from dataclasses import asdict
@@ -410,7 +417,7 @@ def eval_reader_cmd(
     model: str = typer.Option("bundled", help="bundled, a hub id or a local directory."),
     task: str = typer.Option("both", help="ocr, md or both."),
     limit: int | None = typer.Option(None, min=1, help="Score only the first N pages."),
-    max_patches: int | None = typer.Option(None, help="Image patches (default: the processor's)."),
+    max_patches: int | None = MAX_PATCHES,
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or mps."),
     batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
     tiling: str | None = typer.Option(None, help="whole, strips or lines (default: the model's)."),
@@ -476,7 +483,10 @@ _WORK = typer.Option(None, help="Run folder; finished runs are reused.")
 
 @bench_app.command("sentinel")
 def bench_sentinel_cmd(
-    quick: bool = _QUICK, json_out: Path | None = _JSON, work: Path | None = _WORK, threads: int = 2
+    quick: bool = _QUICK,
+    json_out: Path | None = _JSON,
+    work: Path | None = _WORK,
+    threads: int = _THREADS,
 ) -> None:
     """Sentinel tokens vs window/sinks at equal KV budget: perplexity, speed, memory."""
     _bench("sentinel", quick, json_out, work, threads)
@@ -484,7 +494,10 @@ def bench_sentinel_cmd(
 
 @bench_app.command("plora")
 def bench_plora_cmd(
-    quick: bool = _QUICK, json_out: Path | None = _JSON, work: Path | None = _WORK, threads: int = 2
+    quick: bool = _QUICK,
+    json_out: Path | None = _JSON,
+    work: Path | None = _WORK,
+    threads: int = _THREADS,
 ) -> None:
     """PeriodicLoRA vs LoRA vs full fine-tuning: loss, learning ability, rank, memory, time."""
     _bench("plora", quick, json_out, work, threads)
@@ -495,7 +508,7 @@ def bench_reader_cmd(
     quick: bool = _QUICK,
     json_out: Path | None = _JSON,
     work: Path | None = _WORK,
-    threads: int = typer.Option(2, help="CPU threads."),
+    threads: int = _THREADS,
     model: str = typer.Option("bundled", help="The Kosmos-2.5 reader to compare."),
     pages: int | None = typer.Option(None, min=1, help="Pages (default 100, quick 4)."),
     snippets: int | None = typer.Option(None, min=2, help="Snippets (default 200, quick 8)."),
