@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -26,10 +27,17 @@ def read_command(
     """Exit code 0 when every input was read, 1 when any failed (the rest are written): an
     input that cannot be read, or whose outputs cannot be written, fails alone. An ``--out``
     that cannot be a folder is refused before the model loads."""
+    created = not Path(out).exists()
     make_folder(out, "--out")
     if model and engine in ("tesseract", "pdf"):
         print(f"literate: note: --model {model} is not used by --engine {engine}", file=sys.stderr)
-    reader = Reader.from_pretrained(model, engine, dpi=dpi, **engine_kwargs)
+    try:
+        reader = Reader.from_pretrained(model, engine, dpi=dpi, **engine_kwargs)
+    except BaseException:
+        if created:
+            with suppress(OSError):
+                Path(out).rmdir()  # made for nothing: an unloadable model writes no folder
+        raise
     failed = 0
     progress = tqdm(desc="reading", unit="doc", disable=quiet or not sys.stderr.isatty())
     for item in reader.iter_read(inputs, task):
