@@ -37,7 +37,8 @@ def test_console_script_runs():
         (("train", "reader", "--out", "x", "--base", "scratch:huge"), 2, "sizes are tiny, small"),
     ],
 )
-def test_reader_commands_fail_in_one_line(capsys, args, code, needle):
+def test_reader_commands_fail_in_one_line(capsys, tmp_path, monkeypatch, args, code, needle):
+    monkeypatch.chdir(tmp_path)  # a failed start writes nothing, but never in the checkout
     got, _, err = run(capsys, *args)
     assert got == code
     assert err.count("\n") == 1 and needle in err, err
