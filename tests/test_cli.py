@@ -37,7 +37,8 @@ def test_console_script_runs():
         (("train", "reader", "--out", "x", "--base", "scratch:huge"), 2, "sizes are tiny, small"),
     ],
 )
-def test_reader_commands_fail_in_one_line(capsys, args, code, needle):
+def test_reader_commands_fail_in_one_line(capsys, tmp_path, monkeypatch, args, code, needle):
+    monkeypatch.chdir(tmp_path)  # a failed start writes nothing, but never in the checkout
     got, _, err = run(capsys, *args)
     assert got == code
     assert err.count("\n") == 1 and needle in err, err
@@ -88,3 +89,100 @@ def test_unreadable_checkpoint_is_one_line(capsys, tmp_path):
     (tmp_path / "tokenizer.json").write_text("garbage")
     code, _, err = run(capsys, "eval", "lm", "--model", str(tmp_path))
     assert code == 2 and "cannot read tokenizer" in err and err.count("\n") == 1
+
+
+def lines_of(err: str) -> list[str]:
+    return err.strip().splitlines()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("eval", "lm", "--model", "/no/such/model", "--json", "{dir}"),
+        ("eval", "reader", "{dir}", "--engine", "tesseract", "--json", "{dir}"),
+        ("bench", "sentinel", "--json", "{dir}"),
+        ("bench", "plora", "--quick", "--json", "{file}/x.json"),
+        ("bench", "reader", "--quick", "--json", "{tmp}/r.json", "--work", "{file}"),
+        ("data", "render", "--out", "{file}", "--n", "1"),
+        ("data", "render", "--out", "/proc/literate-x", "--n", "1"),
+        ("train", "lm", "--out", "{file}", "--corpus", "{file}"),
+        ("train", "lm", "--out", "/proc/literate-x", "--corpus", "{file}"),
+        ("train", "reader", "--out", "{file}", "--max-steps", "1"),
+        ("demo", "--out", "{file}"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_one_line_before_any_work(capsys, tmp_path, args):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "f").write_text("one line of text\n")
+    where = {"dir": tmp_path / "d", "file": tmp_path / "f", "tmp": tmp_path}
+    code, _, err = run(capsys, *(a.format(**where) for a in args))
+    assert code == 2 and len(lines_of(err)) == 1, err
+    assert err.startswith("literate: error: --") and "Traceback" not in err
+    assert (tmp_path / "f").read_text() == "one line of text\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["d", "f"]  # nothing written
+
+
+def test_data_render_with_a_folder_in_the_way_fails_in_one_line(capsys, tmp_path):
+    out = tmp_path / "pages"
+    (out / "page-00000.json").mkdir(parents=True)
+    code, _, err = run(capsys, "data", "render", "--out", str(out), "--n", "1", "--workers", "1")
+    assert code == 2 and len(lines_of(err)) == 1, err
+    assert "page-00000.json: is a folder" in err
+    assert sorted(p.name for p in out.iterdir()) == ["page-00000.json"]  # no temp file
+
+
+def test_an_unforeseen_file_system_error_is_one_line(capsys, monkeypatch):
+    import literate.demo
+
+    def broken(**kwargs):
+        raise PermissionError(13, "Permission denied", "/somewhere/file")
+
+    monkeypatch.setattr(literate.demo, "run_demo", broken)
+    code, _, err = run(capsys, "demo")
+    assert code == 1 and err == "literate: error: /somewhere/file: permission denied\n"
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("read", "x.png", "--max-patches", "-5"), "--max-patches"),
+        (("read", "x.png", "--max-patches", "1"), "greater than or equal to 16"),
+        (("read", "x.png", "--max-new-tokens", "-1"), "--max-new-tokens"),
+        (("read", "x.png", "--max-new-tokens", "0"), "--max-new-tokens"),
+        (("eval", "reader", ".", "--max-patches", "4"), "--max-patches"),
+        (("train", "reader", "--out", "r", "--max-patches", "4"), "--max-patches"),
+        (("eval", "lm", "--block-size", "1"), "--block-size"),
+        (("eval", "lm", "--max-blocks", "0"), "--max-blocks"),
+        (("eval", "lm", "--policy", "window", "--budget", "-8"), "--budget"),
+        (("eval", "lm", "--max-tokens", "0"), "--max-tokens"),
+        (("eval", "lm", "--threads", "0"), "--threads"),
+        (("bench", "sentinel", "--threads", "0"), "--threads"),
+        (("demo", "--threads", "-1"), "--threads"),
+    ],
+)
+def test_bad_numbers_are_refused_at_the_option_before_any_model_loads(
+    capsys, tmp_path, monkeypatch, args, needle
+):
+    import transformers
+
+    from literate.reader import Reader
+
+    def no_model(*a, **k):
+        raise AssertionError("a model was loaded")
+
+    monkeypatch.setattr(Reader, "from_pretrained", no_model)
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", no_model)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *args)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("literate: error: Invalid value for '--") and needle in err
+
+
+def test_the_engine_refuses_bad_numbers_before_loading(monkeypatch):
+    from literate.errors import BadValueError
+    from literate.reader.engines.kosmos import KosmosEngine
+
+    monkeypatch.setattr("literate.paths.resolve_reader", lambda name: pytest.fail("loaded"))
+    for name in ("max_patches", "max_new_tokens", "batch_size", "num_beams"):
+        with pytest.raises(BadValueError, match=f"--{name.replace('_', '-')} 0: need at least 1"):
+            KosmosEngine.from_pretrained("bundled", **{name: 0})

@@ -37,6 +37,9 @@ def test_builtin_corpora_split_by_document_without_overlap(name):
 def test_split_is_a_deterministic_partition(ids, seed):
     corpus = docs(ids)
     parts = split_documents(corpus, seed=seed)
+    if len(ids) < 3:  # split by position: the pieces, not the documents, are partitioned
+        assert all(d.id.rsplit(":", 1)[0] in ids for s in SPLITS for d in parts[s])
+        return
     assert_partition(parts, corpus)
     again = split_documents(list(reversed(corpus)), seed=seed)
     assert {s: {d.id for d in again[s]} for s in SPLITS} == {
@@ -127,5 +130,36 @@ def test_a_tiny_corpus_borrows_the_nearest_document_for_each_empty_held_out_spli
     assert [unit(i, 0) < 0.8 for i in "abc"] == [True, False, True]
     ids = {s: [d.id for d in v] for s, v in split_documents(docs(["a", "b", "c"])).items()}
     assert ids == {"train": ["a"], "validation": ["b"], "test": ["c"]}
-    ids = {s: [d.id for d in v] for s, v in split_documents(docs(["a", "b"])).items()}
-    assert ids == {"train": ["a"], "validation": ["b"], "test": []}  # under 3: no borrowing
+
+
+def test_one_document_is_split_by_position_at_line_ends():
+    text = "".join(f"line {i} of the only book\n" for i in range(1000))
+    parts = split_documents([TextDocument("book.txt", text, "user")])
+    assert [d.id for s in SPLITS for d in parts[s]] == [
+        "book.txt:train",
+        "book.txt:validation",
+        "book.txt:test",
+    ]
+    pieces = [parts[s][0].text for s in SPLITS]
+    assert "".join(pieces) == text  # nothing lost, nothing in two splits
+    assert all(p.endswith("\n") and p.startswith("line ") for p in pieces)  # whole lines
+    shares = [len(p) / len(text) for p in pieces]
+    assert shares == pytest.approx([0.8, 0.1, 0.1], abs=0.01)
+    assert get_split([TextDocument("book.txt", text, "user")], "test") == parts["test"]
+
+
+def test_two_documents_are_each_split_by_position_and_one_long_line_at_a_space():
+    one_line = " ".join(f"word{i}" for i in range(2000))
+    corpus = [TextDocument("a", one_line, "user"), TextDocument("b", "tiny", "user")]
+    parts = split_documents(corpus)
+    assert [d.id for d in parts["validation"]] == ["a:validation"]
+    assert [d.id for d in parts["train"]] == ["a:train", "b:train"]  # one word: not cut
+    assert parts["train"][1].text == "tiny"
+    a = [d.text for s in SPLITS for d in parts[s] if d.id.startswith("a:")]
+    assert "".join(a) == one_line and all(p.startswith("word") for p in a)
+
+
+def test_a_one_file_corpus_has_held_out_text(tmp_path):
+    (tmp_path / "notes.txt").write_text("A sentence of notes.\n" * 400)
+    parts = split_documents(load_corpus(str(tmp_path / "notes.txt")))
+    assert all(parts[s] for s in SPLITS)

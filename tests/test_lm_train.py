@@ -107,3 +107,18 @@ def test_unreadable_checkpoint(tmp_path):
     (tmp_path / "config.json").write_text('{"model_type": "llama"}')
     with pytest.raises(CheckpointError, match="cannot load model"):
         load_model(tmp_path)
+
+
+def test_a_corpus_of_one_file_trains(nano_cfg, tmp_path, plays):
+    """A user's single book: split by position (its tail held out), not by document."""
+    (tmp_path / "notes.txt").write_text(plays[0].text[:20_000])
+    summary = train_lm(nano_cfg("one", corpus=str(tmp_path / "notes.txt"), max_steps=4))
+    assert summary["global_step"] == 4 and math.isfinite(summary["eval_loss"])
+    assert (tmp_path / "one" / "model.safetensors").is_file()
+
+
+def test_a_corpus_too_short_for_a_block_fails_in_one_line_and_leaves_nothing(nano_cfg, tmp_path):
+    (tmp_path / "short.txt").write_text("Too short to train on.\n" * 10)
+    with pytest.raises(BadValueError, match=r"split has \d+ tokens, fewer than one block"):
+        train_lm(nano_cfg("short", corpus=str(tmp_path / "short.txt")))
+    assert not (tmp_path / "short").exists()  # no tokenizer.json, no run_config.json

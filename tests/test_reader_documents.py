@@ -53,9 +53,10 @@ def test_large_pages_are_downscaled_not_refused(tmp_path):
     assert "downscaled from 3000×2000" in doc.notes[0]
 
 
-def _white_png(path, w, h):
-    """A valid 8-bit grayscale PNG of any size, written without holding it in memory."""
-    comp, row, parts = zlib.compressobj(1), b"\x00" + b"\xff" * w, []
+def _white_png(path, w, h, depth=8):
+    """A valid grayscale PNG (8-bit, or 1-bit with ``depth=1``) of any size, written
+    without holding it in memory."""
+    comp, row, parts = zlib.compressobj(1), b"\x00" + b"\xff" * ((w * depth + 7) // 8), []
     for _ in range(0, h, 1000):
         parts.append(comp.compress(row * min(1000, h)))
     parts.append(comp.flush())
@@ -66,7 +67,7 @@ def _white_png(path, w, h):
             struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
         )
 
-    header = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", w, h, depth, 0, 0, 0, 0)
     path.write_bytes(
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
     )
@@ -80,6 +81,54 @@ def test_huge_image_is_downscaled(tmp_path):
     assert "30000×30000" in doc.notes[0]
     with pytest.raises(DocumentError, match="decode limit"):
         load_document(tmp_path / "huge.png", decode_limit=100_000_000)
+
+
+PEAK_RSS = """
+import resource, sys
+from literate.reader.documents import load_document
+doc = load_document(sys.argv[1])
+print(doc.pages[0].size, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def test_a_huge_1_bit_scan_is_downscaled_in_little_memory(tmp_path):
+    """A 1-bit page is widened to grey band by band, never whole (it once took 6.6× the
+    memory of a grey page of the same size: 8 GB at 30000×30000)."""
+    import subprocess
+    import sys
+
+    _white_png(tmp_path / "bw.png", 20000, 20000, depth=1)
+    assert (tmp_path / "bw.png").read_bytes()[24] == 1  # IHDR bit depth: 1-bit
+    proc = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, str(tmp_path / "bw.png")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    size, peak = proc.stdout.rsplit(maxsplit=1)
+    assert size == "(4898, 4898)"
+    assert int(peak) < 2e9, f"peak RSS {int(peak) / 1e9:.2f} GB"
+
+
+@pytest.mark.parametrize("mode", ["1", "P", "I;16"])
+def test_reducing_band_by_band_equals_reducing_whole(mode):
+    from literate.reader.documents import BAND_PIXELS, _reduce
+
+    rng = np.random.default_rng(0)
+    grey = Image.fromarray(rng.integers(0, 256, (203, 157), dtype=np.uint8), "L")
+    img = grey.convert("1") if mode == "1" else grey.quantize(16) if mode == "P" else None
+    if img is None:
+        img = Image.fromarray(rng.integers(0, 65536, (203, 157), dtype=np.uint16))
+        assert img.mode == "I;16"
+    wide = {"1": "L", "P": "RGBA", "I;16": "I"}[mode]
+    whole = img.convert(wide).reduce(3)
+    import literate.reader.documents as documents
+
+    old, documents.BAND_PIXELS = BAND_PIXELS, 157 * 7  # bands of 6 rows here
+    try:
+        banded = _reduce(img, 3)
+    finally:
+        documents.BAND_PIXELS = old
+    assert banded.mode == whole.mode and banded.size == whole.size == (53, 68)
+    assert np.array_equal(np.asarray(banded), np.asarray(whole))
 
 
 def test_bad_inputs_each_get_one_line(tmp_path):
@@ -114,3 +163,83 @@ def test_collect_inputs_recurses_and_reports_missing(tmp_path):
     found, errors = collect_inputs([tmp_path, tmp_path / "nope.png"])
     assert [f.relative_to(tmp_path).as_posix() for f, _ in found] == ["sub/x.png", "y.pdf"]
     assert errors == [f"{tmp_path / 'nope.png'}: no such file or folder"]
+
+
+def test_fifos_and_devices_say_what_they_are(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.png")
+    page().save(tmp_path / "ok.png")
+    found, errors = collect_inputs([tmp_path / "pipe.png", "/dev/null", tmp_path])
+    assert [f.name for f, _ in found] == ["ok.png"]
+    assert errors == [
+        f"{tmp_path / 'pipe.png'}: is a named pipe (FIFO), not a file or folder",
+        "/dev/null: is a character device, not a file or folder",
+        f"{tmp_path / 'pipe.png'}: is a named pipe (FIFO), not a file",
+    ]
+    with pytest.raises(DocumentError, match="/dev/null: is a character device, not a file"):
+        load_document("/dev/null")
+
+
+def locked(monkeypatch, path):
+    """Make ``path`` unreadable as without read permission (we may run as root, where
+    chmod 000 does not stop reads): ``os.access`` says no and ``open`` raises."""
+    import builtins
+    import os
+
+    real_open, real_access = builtins.open, os.access
+
+    def fake_open(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    def fake_access(file, mode, *args, **kwargs):
+        return False if str(file) == str(path) else real_access(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(os, "access", fake_access)
+    return real_access
+
+
+def test_a_file_without_read_permission_is_one_line(tmp_path, monkeypatch):
+    import os
+
+    page().save(tmp_path / "locked.png")
+    page().save(tmp_path / "locked.pdf")
+    for name in ("locked.png", "locked.pdf"):
+        with monkeypatch.context() as m:
+            locked(m, tmp_path / name)
+            with pytest.raises(DocumentError) as e:
+                load_document(tmp_path / name)
+        assert str(e.value) == f"{tmp_path / name}: cannot read (permission denied)"
+    # open refusing where os.access said yes (ACLs, network file systems) is the same line
+    with monkeypatch.context() as m:
+        real_access = locked(m, tmp_path / "locked.png")
+        m.setattr(os, "access", real_access)
+        with pytest.raises(DocumentError, match=r"locked.png: cannot read \(permission denied\)"):
+            load_document(tmp_path / "locked.png")
+    assert load_document(tmp_path / "locked.png").pages  # readable again
+
+
+def test_an_unreadable_sub_folder_is_one_line_and_the_rest_are_found(tmp_path, monkeypatch):
+    import os
+
+    for sub in ("a", "b", "c"):
+        (tmp_path / sub).mkdir()
+        page().save(tmp_path / sub / "x.png")
+    real_scandir = os.scandir
+
+    def fake_scandir(path="."):
+        if str(path) == str(tmp_path / "b"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", fake_scandir)
+    found, errors = collect_inputs([tmp_path])
+    assert [f.parent.name for f, _ in found] == ["a", "c"]
+    assert errors == [f"{tmp_path / 'b'}: cannot read this folder (permission denied)"]
+    found, errors = collect_inputs([tmp_path / "b"])
+    assert found == [] and errors == [
+        f"{tmp_path / 'b'}: cannot read this folder (permission denied)"
+    ]

@@ -1,6 +1,7 @@
 """The ``literate`` command line: a thin typer app; every command delegates to a module.
 
-Expected failures are ``LiterateError``s and usage errors: one line on stderr, exit 2.
+Expected failures are ``LiterateError``s and usage errors: one line on stderr and the
+error's exit code (2 for usage and outputs that cannot be written, 1 when inputs failed).
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ LM = _defaults(LMTrainConfig)
 RD = _defaults(ReaderTrainConfig)
 SR = _defaults(SentinelConfig)
 
+_THREADS = typer.Option(2, min=1, help="CPU threads.")
+# fewer patches than a 4×4 grid cannot show a word: --max-patches 1 read nothing, silently
+MIN_PATCHES = 16
+MAX_PATCHES = typer.Option(None, min=MIN_PATCHES, help="Image patches (default: the processor's).")
+
 # the adapter options both trainings take (one set of defaults: AdapterOptions)
 METHOD = typer.Option(AD["method"], help="full, lora, or plora (PeriodicLoRA).")
 RANK = typer.Option(AD["lora_rank"], min=1, help="LoRA rank (lora, plora).")
@@ -81,7 +87,7 @@ def _adapters(method, rank, period, momentum, optimizer_state, prune_ratio, rewa
 @app.command()
 def demo(
     seed: int = typer.Option(0, help="Sampling seed."),
-    threads: int = typer.Option(2, help="CPU threads."),
+    threads: int = _THREADS,
     out: Path = typer.Option(Path("literate-demo"), help="Where the outputs are written."),
 ) -> None:
     """The main job on embedded defaults: no download, no GPU."""
@@ -105,11 +111,11 @@ def read(
         "auto it reads the pages a text layer cannot; default: Tesseract does).",
     ),
     out: Path = typer.Option(Path("literate-out"), help="Output folder."),
-    max_patches: int | None = typer.Option(None, help="Image patches (default: the processor's)."),
+    max_patches: int | None = MAX_PATCHES,
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or mps."),
     dtype: str = typer.Option("float32", help="float32, bfloat16 or float16."),
     batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
-    max_new_tokens: int | None = typer.Option(None, help="Answer length limit per page."),
+    max_new_tokens: int | None = typer.Option(None, min=1, help="Answer length limit per page."),
     tiling: str | None = typer.Option(
         None,
         help="whole, strips (overlapping full-width strips) or lines (cut at white space); "
@@ -259,9 +265,7 @@ def train_reader_cmd(
     optimizer_state: str = OPTIMIZER_STATE,
     prune_ratio: float = PRUNE_RATIO,
     rewarm_steps: int = REWARM_STEPS,
-    max_patches: int | None = typer.Option(
-        None, min=4, help="Image patches (default: processor's)."
-    ),
+    max_patches: int | None = MAX_PATCHES,
     train_samples: int = typer.Option(RD["train_samples"], min=1, help="Snippets per epoch."),
     batch_size: int = typer.Option(RD["batch_size"], min=1),
     lr: float = typer.Option(RD["lr"]),
@@ -332,15 +336,19 @@ def eval_lm_cmd(
     model: str = typer.Option("bundled", help="Model dir, hub id, or 'bundled'."),
     corpus: list[str] = typer.Option(["shakespeare", "readmes"], help="Corpora (repeatable)."),
     split: str = typer.Option("test", help="train, validation or test."),
-    block_size: int = typer.Option(256),
-    max_blocks: int | None = typer.Option(None, help="Score only the first N blocks."),
+    block_size: int = typer.Option(256, min=2, help="Tokens per scored block."),
+    max_blocks: int | None = typer.Option(None, min=1, help="Score only the first N blocks."),
     policy: str | None = typer.Option(
         None, help="Stream under a KV-cache policy: full, window, sinks, sentinel, paper."
     ),
-    budget: int | None = typer.Option(None, help="KV budget in tokens (window, sinks, sentinel)."),
-    max_tokens: int = typer.Option(2048, help="With --policy: tokens streamed per document."),
+    budget: int | None = typer.Option(
+        None, min=1, help="KV budget in tokens (window, sinks, sentinel)."
+    ),
+    max_tokens: int = typer.Option(
+        2048, min=1, help="With --policy: tokens streamed per document."
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="Also write results here."),
-    threads: int | None = typer.Option(None),
+    threads: int | None = typer.Option(None, min=1, help="CPU threads (default: torch's)."),
 ) -> None:
     """Perplexity of a language model on corpus splits (original tokens only)."""
     from dataclasses import asdict
@@ -348,10 +356,12 @@ def eval_lm_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from literate.io import write_json_atomic
+    from literate.io import check_output_file, write_json_atomic
     from literate.lm.evaluate import perplexity
     from literate.paths import resolve_model
 
+    if json_out:  # before any work: a --json that cannot be written is one line, now
+        check_output_file(json_out, "--json")
     if threads:
         import torch
 
@@ -407,7 +417,7 @@ def eval_reader_cmd(
     model: str = typer.Option("bundled", help="bundled, a hub id or a local directory."),
     task: str = typer.Option("both", help="ocr, md or both."),
     limit: int | None = typer.Option(None, min=1, help="Score only the first N pages."),
-    max_patches: int | None = typer.Option(None, help="Image patches (default: the processor's)."),
+    max_patches: int | None = MAX_PATCHES,
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or mps."),
     batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
     tiling: str | None = typer.Option(None, help="whole, strips or lines (default: the model's)."),
@@ -415,15 +425,18 @@ def eval_reader_cmd(
         None, min=1, help="Beam search width (default: the checkpoint's, else 1: greedy)."
     ),
     json_out: Path | None = typer.Option(None, "--json", help="Write the scores as JSON."),
-) -> None:
-    """Score a reader on a folder of pages with ground truth."""
-    from literate.io import write_json_atomic
+) -> int:
+    """Score a reader on a folder of pages with ground truth (exit 1 when a page could not
+    be read: it is left out of the scores)."""
+    from literate.io import check_output_file, write_json_atomic
     from literate.reader import Reader
     from literate.reader.engines import READ_TASKS
     from literate.reader.evaluate import evaluate_reader
 
     if task not in READ_TASKS:
         raise BadValueError(f"--task {task}: choose one of {', '.join(READ_TASKS)}")
+    if json_out:
+        check_output_file(json_out, "--json")
     reader = Reader.from_pretrained(  # make_engine hands Tesseract only the options it takes
         model,
         engine,
@@ -441,14 +454,25 @@ def eval_reader_cmd(
         typer.echo(f"{k:>16}: {v:.4f}" if isinstance(v, float) else f"{k:>16}: {v}")
     if json_out:
         write_json_atomic(json_out, row | {"errors": scores.errors})
+    return 1 if scores.errors else 0
+
+
+def _bench_outputs(json_out: Path, work: Path | None) -> None:
+    """A benchmark's --json and --work, checked before it runs for minutes."""
+    from literate.io import check_output_file, make_folder
+
+    check_output_file(json_out, "--json")
+    if work:
+        make_folder(work, "--work")
 
 
 def _bench(name: str, quick: bool, json_out: Path | None, work: Path | None, threads: int) -> None:
     """Both sweeps share one signature: ``run_bench(quick, json, work, threads)``."""
     import importlib
 
-    run_bench = importlib.import_module(f"literate.{name}.bench").run_bench
     default = f"benchmarks/results/{name}{'_quick' if quick else ''}.json"
+    _bench_outputs(Path(json_out or default), work)
+    run_bench = importlib.import_module(f"literate.{name}.bench").run_bench
     run_bench(quick, str(json_out or default), str(work) if work else None, threads)
 
 
@@ -459,7 +483,10 @@ _WORK = typer.Option(None, help="Run folder; finished runs are reused.")
 
 @bench_app.command("sentinel")
 def bench_sentinel_cmd(
-    quick: bool = _QUICK, json_out: Path | None = _JSON, work: Path | None = _WORK, threads: int = 2
+    quick: bool = _QUICK,
+    json_out: Path | None = _JSON,
+    work: Path | None = _WORK,
+    threads: int = _THREADS,
 ) -> None:
     """Sentinel tokens vs window/sinks at equal KV budget: perplexity, speed, memory."""
     _bench("sentinel", quick, json_out, work, threads)
@@ -467,7 +494,10 @@ def bench_sentinel_cmd(
 
 @bench_app.command("plora")
 def bench_plora_cmd(
-    quick: bool = _QUICK, json_out: Path | None = _JSON, work: Path | None = _WORK, threads: int = 2
+    quick: bool = _QUICK,
+    json_out: Path | None = _JSON,
+    work: Path | None = _WORK,
+    threads: int = _THREADS,
 ) -> None:
     """PeriodicLoRA vs LoRA vs full fine-tuning: loss, learning ability, rank, memory, time."""
     _bench("plora", quick, json_out, work, threads)
@@ -478,7 +508,7 @@ def bench_reader_cmd(
     quick: bool = _QUICK,
     json_out: Path | None = _JSON,
     work: Path | None = _WORK,
-    threads: int = typer.Option(2, min=1, help="CPU threads."),
+    threads: int = _THREADS,
     model: str = typer.Option("bundled", help="The Kosmos-2.5 reader to compare."),
     set_name: str = typer.Option(
         "synthetic",
@@ -516,6 +546,7 @@ def bench_reader_cmd(
     from literate.reader.bench import run_bench
 
     default = f"benchmarks/results/reader_synthetic{'_quick' if quick else ''}.json"
+    _bench_outputs(Path(json_out or default), work)
     work_dir = str(work) if work else None
     run_bench(quick, str(json_out or default), work_dir, threads, model, pages, snippets, num_beams)
 
@@ -602,7 +633,8 @@ def _error(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning expected failures into one line and exit code 2."""
+    """Entry point: run the app, turning expected failures into one line and their exit
+    code (2 for usage, 1 for inputs that failed)."""
     args = sys.argv[1:] if argv is None else argv
     try:
         rv = app(args=args, prog_name="literate", standalone_mode=False)
@@ -620,6 +652,12 @@ def main(argv: list[str] | None = None) -> int:
     except (Abort, KeyboardInterrupt):
         _error("interrupted")
         return 130
+    except OSError as e:
+        if e.errno is None or not e.filename:
+            raise  # not a file the user named: a bug to see whole
+        # a file system failure no check foresaw is still one line
+        _error(f"{e.filename}: {(e.strerror or type(e).__name__).lower()}")
+        return 1
     return rv if isinstance(rv, int) else 0
 
 

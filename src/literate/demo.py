@@ -150,6 +150,9 @@ def lm_glimpse(console: Console, seed: int) -> None:
 
 
 def run_demo(seed: int = 0, threads: int = 2, out: Path = Path("literate-demo")) -> None:
+    from literate.io import make_folder
+
+    make_folder(out, "--out")  # one line now, not a traceback after the reading
     torch.set_num_threads(threads)
     console = Console()
     console.rule("[bold]literate demo")

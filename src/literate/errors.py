@@ -30,6 +30,12 @@ class CheckpointError(LiterateError):
     """A model or tokenizer directory that cannot be read."""
 
 
+class OutputError(LiterateError):
+    """An output that cannot be written (a folder or a file in the way, no permission, a
+    read-only or virtual file system); the message names the path. No temporary file is
+    left behind. ``literate read`` counts it against that input alone (exit 1)."""
+
+
 class DocumentError(LiterateError):
     """An input file that cannot be read (damaged, unsupported, unreadable): that input fails
     alone, the others are still read, and the command exits 1."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -141,6 +143,24 @@ def prepare_run_dir(out: Path, config: dict, resume: bool, overwrite: bool) -> s
     except OSError as e:
         raise BadValueError(f"--out {out}: cannot write there ({e.strerror})") from None
     return resume_from
+
+
+@contextmanager
+def run_dir(out: Path, config: dict, resume: bool, overwrite: bool) -> Iterator[str | None]:
+    """``prepare_run_dir`` around the setup of a run (tokenizer, data, model): if the block
+    fails, the start leaves no run behind to refuse or resume later: a folder it made is
+    removed, and so is a configuration it recorded in a folder holding nothing else."""
+    created = not out.exists()
+    resume_from = prepare_run_dir(out, config, resume, overwrite)
+    try:
+        yield resume_from
+    except BaseException:
+        with suppress(OSError):
+            if [p.name for p in out.iterdir()] == [RUN_CONFIG]:
+                (out / RUN_CONFIG).unlink()
+            if created:
+                out.rmdir()  # only when empty
+        raise
 
 
 def attach_adapters(

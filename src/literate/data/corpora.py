@@ -150,8 +150,9 @@ def fetch_readmes(dest: Path | None = None) -> Path:
     Only their ``METADATA`` is read; nothing is installed. pip asks the package index the
     user has configured, so this works wherever ``pip install`` does.
     """
-    dest = dest or readme_cache_dir()
-    dest.mkdir(parents=True, exist_ok=True)
+    from literate.io import make_folder
+
+    dest = make_folder(dest or readme_cache_dir(), "--dest")
     reqs = Path(__file__).parent / "resources" / "readme-wheels.txt"
     cmd = [
         sys.executable,

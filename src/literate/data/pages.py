@@ -332,7 +332,7 @@ def _corpora(split: str):
 def render_one(out: str, i: int, seed: int, split: str, dpi: int, augmentations: bool) -> str:
     """Page ``i`` of the dataset (skipped when already written); returns its kind."""
     from literate.data.generated import sample_source
-    from literate.io import write_json_atomic, write_text_atomic
+    from literate.io import atomic_output, write_json_atomic, write_text_atomic
 
     path = Path(out) / f"page-{i:05d}.png"
     if all(path.with_suffix(s).is_file() for s in (".png", ".json", ".md")):
@@ -358,11 +358,10 @@ def render_one(out: str, i: int, seed: int, split: str, dpi: int, augmentations:
     if augmentations:
         image, more = augment(image, rng)
         done += more
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    image.save(tmp)
-    write_json_atomic(path.with_suffix(".json"), page_record(page, source, done))
-    write_text_atomic(path.with_suffix(".md"), page.markdown + "\n")
-    tmp.replace(path)  # the PNG last: its presence marks a finished page
+    with atomic_output(path) as tmp:  # the PNG last: its presence marks a finished page
+        image.save(tmp, format="PNG")
+        write_json_atomic(path.with_suffix(".json"), page_record(page, source, done))
+        write_text_atomic(path.with_suffix(".md"), page.markdown + "\n")
     return kind
 
 
@@ -382,8 +381,9 @@ def write_dataset(
 
     if split not in ("train", "validation", "test"):
         raise LiterateError(f"--split {split}: choose train, validation or test")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    from literate.io import make_folder
+
+    out = make_folder(out, "--out")
     counts: dict[str, int] = {}
     args = [(str(out), i, seed, split, dpi, augmentations) for i in range(n)]
     with Progress() as progress:
@@ -395,10 +395,14 @@ def write_dataset(
                 progress.advance(task)
         else:
             with ProcessPoolExecutor(workers) as pool:
-                for fut in as_completed([pool.submit(render_one, *a) for a in args]):
-                    kind = fut.result()
-                    counts[kind] = counts.get(kind, 0) + 1
-                    progress.advance(task)
+                try:
+                    for fut in as_completed([pool.submit(render_one, *a) for a in args]):
+                        kind = fut.result()
+                        counts[kind] = counts.get(kind, 0) + 1
+                        progress.advance(task)
+                except BaseException:  # e.g. a page that cannot be written: stop the rest
+                    pool.shutdown(cancel_futures=True)
+                    raise
     return counts
 
 

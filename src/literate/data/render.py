@@ -220,10 +220,9 @@ def write_page_set(
     interrupted run resumes."""
     from literate.data.corpora import load_corpus
     from literate.data.splits import get_split
-    from literate.io import write_json_atomic, write_text_atomic
+    from literate.io import atomic_output, make_folder, write_json_atomic, write_text_atomic
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(out)
     fonts = fonts or available_fonts()
     docs = None
     paths = []
@@ -248,8 +247,6 @@ def write_page_set(
             width=rng.choice([900, 1000, 1100]),
             margin=rng.randint(40, 80),
         )
-        tmp = path.with_name(f".{path.name}.tmp.png")
-        page.image.save(tmp)
         payload = {
             "source": f"{corpus}:{doc.id}",
             "font": family,
@@ -263,9 +260,10 @@ def write_page_set(
                 }
             ],
         }
-        write_json_atomic(path.with_suffix(".json"), payload)
-        write_text_atomic(path.with_suffix(".md"), page.markdown + "\n")
-        tmp.replace(path)
+        with atomic_output(path) as tmp:  # the PNG last: its presence marks a finished page
+            page.image.save(tmp, format="PNG")
+            write_json_atomic(path.with_suffix(".json"), payload)
+            write_text_atomic(path.with_suffix(".md"), page.markdown + "\n")
     return paths
 
 

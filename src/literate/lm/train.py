@@ -31,7 +31,7 @@ from literate.clock import TrainingClock
 from literate.data.corpora import TextDocument, load_corpus
 from literate.data.splits import split_documents
 from literate.data.tokenizer import load_tokenizer, train_tokenizer
-from literate.errors import CheckpointError
+from literate.errors import BadValueError, CheckpointError
 from literate.io import write_json_atomic
 from literate.lm.config import llama_config
 from literate.lm.data import BlockDataset, token_stream
@@ -70,21 +70,19 @@ def _set_threads(n: int | None) -> None:
 
 def prepare_tokenizer(cfg: LMTrainConfig, out: Path) -> PreTrainedTokenizerBase:
     """The run's tokenizer: the one saved in ``out`` (resume), the given one, the base's,
-    or a new one trained on the train splits of ``tokenizer_corpora``."""
+    or a new one trained on the train splits of ``tokenizer_corpora``. Not saved here: the
+    run saves it once its data is known to make blocks."""
     if (out / "tokenizer.json").is_file():
         return load_tokenizer(out)
     source = cfg.tokenizer or cfg.base
     if source:
-        tok = load_tokenizer(source)
-    else:
-        texts = [
-            d.text
-            for name in cfg.tokenizer_corpora
-            for d in split_documents(load_corpus(name), seed=cfg.seed)["train"]
-        ]
-        tok = train_tokenizer(texts, vocab_size=cfg.vocab_size)
-    tok.save_pretrained(str(out))
-    return tok
+        return load_tokenizer(source)
+    texts = [
+        d.text
+        for name in cfg.tokenizer_corpora
+        for d in split_documents(load_corpus(name), seed=cfg.seed)["train"]
+    ]
+    return train_tokenizer(texts, vocab_size=cfg.vocab_size)
 
 
 def load_model(path: str | Path) -> PreTrainedModel:
@@ -117,18 +115,43 @@ def datasets(
     fmt: BlockFormat | None = None,
 ) -> tuple[torch.utils.data.Dataset, torch.utils.data.Dataset]:
     val_docs = splits["validation"] or splits["test"]
+    for name, docs in (("train", splits["train"]), ("validation", val_docs)):
+        if not docs:
+            raise BadValueError(
+                f"--corpus {cfg.corpus}: too little text to hold out a {name} split; give more text"
+            )
     if fmt is not None:
         train = fmt.blocks(splits["train"], tok, cfg.block_size)
         val = fmt.blocks(val_docs, tok, cfg.block_size)
+        for name, blocks, docs in (
+            ("train", train, splits["train"]),
+            ("validation", val, val_docs),
+        ):
+            if not len(blocks):
+                _too_short(cfg, name, token_stream(docs, tok).numel())
         if cfg.eval_blocks and len(val) > cfg.eval_blocks:
             val = [val[i] for i in torch.linspace(0, len(val) - 1, cfg.eval_blocks).long().tolist()]
         return train, val
-    train = BlockDataset(token_stream(splits["train"], tok), cfg.block_size)
-    val: torch.utils.data.Dataset = BlockDataset(token_stream(val_docs, tok), cfg.block_size)
+    streams = {
+        "train": token_stream(splits["train"], tok),
+        "validation": token_stream(val_docs, tok),
+    }
+    for name, ids in streams.items():
+        if ids.numel() < cfg.block_size:
+            _too_short(cfg, name, ids.numel())
+    train = BlockDataset(streams["train"], cfg.block_size)
+    val: torch.utils.data.Dataset = BlockDataset(streams["validation"], cfg.block_size)
     if cfg.eval_blocks and len(val) > cfg.eval_blocks:
         idx = torch.linspace(0, len(val) - 1, cfg.eval_blocks).long().tolist()
         val = torch.utils.data.Subset(val, idx)
     return train, val
+
+
+def _too_short(cfg: LMTrainConfig, split: str, tokens: int) -> None:
+    raise BadValueError(
+        f"--corpus {cfg.corpus}: its {split} split has {tokens:,} tokens, fewer than one block "
+        f"of {cfg.block_size}; give more text or a smaller --block-size"
+    )
 
 
 def run_config(cfg: LMTrainConfig, fmt: BlockFormat | None) -> dict:
@@ -152,9 +175,11 @@ def train_lm(
     splits = split_documents(load_corpus(cfg.corpus), seed=cfg.seed)  # fail fast on bad input
     out = Path(cfg.out)
     config = run_config(cfg, fmt)
-    resume_from = training.prepare_run_dir(out, config, cfg.resume, cfg.overwrite)
-    tok = prepare_tokenizer(cfg, out)
-    train, val = datasets(cfg, splits, tok, fmt)
+    with training.run_dir(out, config, cfg.resume, cfg.overwrite) as resume_from:
+        tok = prepare_tokenizer(cfg, out)  # a failure here leaves nothing in ``out``
+        train, val = datasets(cfg, splits, tok, fmt)
+    if not (out / "tokenizer.json").is_file():
+        tok.save_pretrained(str(out))
     model = build_model(cfg, tok)
     collator = fmt.collator(model, tok) if fmt is not None else None
     model, adapter_callbacks = training.attach_adapters(

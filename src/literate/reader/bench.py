@@ -19,7 +19,13 @@ from pathlib import Path
 import torch
 
 from literate.errors import CheckpointError
-from literate.io import command_of, write_json_atomic, write_result, write_text_atomic
+from literate.io import (
+    atomic_output,
+    command_of,
+    write_json_atomic,
+    write_result,
+    write_text_atomic,
+)
 
 
 def write_snippet_set(out: str | Path, n: int, seed: int = 0) -> Path:
@@ -47,9 +53,8 @@ def write_snippet_set(out: str | Path, n: int, seed: int = 0) -> Path:
             {"pages": [{"page": 1, "width": w, "height": h, "lines": lines}]},
         )
         write_text_atomic(path.with_suffix(".md"), item["markdown"] + "\n")
-        tmp = path.with_name(f".{path.name}.tmp.png")
-        item["image"].save(tmp)
-        tmp.replace(path)
+        with atomic_output(path) as tmp:
+            item["image"].save(tmp, format="PNG")
     return out
 
 

@@ -8,7 +8,10 @@ Each failure is one line naming the file; the other inputs are still read.
 
 from __future__ import annotations
 
+import errno
 import math
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,20 +38,75 @@ class LoadedDocument:
 def collect_inputs(inputs: list[str | Path]) -> tuple[list[tuple[Path, Path]], list[str]]:
     """Paths (files or directories, read recursively) → ``(file, base)`` pairs, where
     ``base`` is the folder relative to which outputs mirror the input tree; plus one error
-    line per missing path. Directories contribute only files with a known suffix."""
+    line per path that is missing, unreadable (a file or a sub-folder without permission)
+    or not a file (a FIFO, a device, a socket). Directories contribute only files with a
+    known suffix."""
     found, errors = [], []
     for raw in inputs:
         p = Path(raw)
-        if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
-            if not files:
-                errors.append(f"{p}: no images or PDFs in this folder")
+        try:
+            mode = p.stat().st_mode
+        except OSError as e:
+            missing = e.errno in (errno.ENOENT, errno.ENOTDIR)
+            errors.append(f"{p}: no such file or folder" if missing else _cannot_read(p, e))
+            continue
+        if stat.S_ISDIR(mode):
+            files, trouble = _walk(p)
+            if not files and not trouble:
+                trouble.append(f"{p}: no images or PDFs in this folder")
+            errors += trouble
             found += [(f, p) for f in files]
-        elif p.is_file():
+        elif stat.S_ISREG(mode):
             found.append((p, p.parent))
         else:
-            errors.append(f"{p}: no such file or folder")
+            errors.append(f"{p}: {_kind(mode)}, not a file or folder")
     return found, errors
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[str]]:
+    """Every file with a known suffix under ``folder`` (sorted; symlinked folders are not
+    followed), and one error line per sub-folder that cannot be listed and per entry with
+    a known suffix that is not a file."""
+    files, trouble = [], []
+
+    def unreadable(e: OSError) -> None:
+        where = Path(e.filename) if e.filename else folder
+        trouble.append(_cannot_read(where, e, "folder"))
+
+    for root, _, names in os.walk(folder, onerror=unreadable):
+        for name in names:
+            f = Path(root) / name
+            if f.suffix.lower() not in SUFFIXES:
+                continue
+            try:
+                mode = f.stat().st_mode
+            except OSError as e:
+                if e.errno != errno.ENOENT:  # a dangling link is not an input
+                    trouble.append(_cannot_read(f, e))
+                continue
+            if stat.S_ISREG(mode):
+                files.append(f)
+            else:
+                trouble.append(f"{f}: {_kind(mode)}, not a file")
+    return sorted(files), sorted(trouble)
+
+
+def _kind(mode: int) -> str:
+    """What a path that is neither a file nor a folder is, for an error line."""
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return f"is {name}"
+    return "is a special file"
+
+
+def _cannot_read(path: Path, e: OSError, what: str = "") -> str:
+    reason = (e.strerror or e.__class__.__name__).lower()
+    return f"{path}: cannot read{' this ' + what if what else ''} ({reason})"
 
 
 def load_document(
@@ -57,13 +115,17 @@ def load_document(
     """Read every page of ``path``; raise ``DocumentError`` with a one-line reason."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise DocumentError(f"{path}: {_kind(st.st_mode)}, not a file")
+        if st.st_size == 0:
+            raise DocumentError(f"{path}: empty file")
+        if not os.access(path, os.R_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        with open(path, "rb") as f:
+            head = f.read(5)
     except OSError as e:
-        raise DocumentError(f"{path}: cannot read ({e.strerror})") from None
-    if size == 0:
-        raise DocumentError(f"{path}: empty file")
-    with open(path, "rb") as f:
-        head = f.read(5)
+        raise DocumentError(_cannot_read(path, e)) from None
     if head == b"%PDF-" or path.suffix.lower() == ".pdf":
         if head != b"%PDF-":
             raise DocumentError(f"{path}: not a PDF (no %PDF header)")
@@ -171,6 +233,8 @@ def _load_image(path: Path, max_pixels: int, decode_limit: int) -> LoadedDocumen
     except (OSError, SyntaxError, ValueError) as e:
         if isinstance(e, DocumentError):
             raise
+        if isinstance(e, OSError) and e.errno is not None:  # the file, not its content
+            raise DocumentError(_cannot_read(path, e)) from None
         raise DocumentError(f"{path}: truncated or corrupt image ({e})") from None
     finally:
         Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = old_limit, old_truncated
@@ -185,9 +249,7 @@ def to_rgb(img: Image.Image, max_pixels: int | None = None) -> Image.Image:
         img = ImageOps.exif_transpose(img)
     if max_pixels and img.width * img.height > 4 * max_pixels:
         factor = math.floor(math.sqrt(img.width * img.height / max_pixels))
-        if img.mode not in {"L", "RGB", "RGBA", "I", "F", "CMYK", "LA"}:
-            img = img.convert("I" if img.mode.startswith("I;16") else "RGBA")
-        img = img.reduce(factor)
+        img = _reduce(img, factor)
     if img.mode.startswith("I") or img.mode == "F":
         import numpy as np
 
@@ -201,6 +263,26 @@ def to_rgb(img: Image.Image, max_pixels: int | None = None) -> Image.Image:
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
     return img.convert("RGB")
+
+
+REDUCIBLE = {"L", "RGB", "RGBA", "I", "F", "CMYK", "LA"}  # the modes Image.reduce takes
+BAND_PIXELS = 4_000_000  # pixels per band when a frame is widened band by band
+
+
+def _reduce(img: Image.Image, factor: int) -> Image.Image:
+    """``img.reduce(factor)`` for any mode. A mode ``reduce`` does not take (1-bit, palette,
+    16-bit) is widened band by band, so a 1-bit scan never exists whole as 8-bit grey or
+    32-bit RGBA: a 20000×20000 one costs its own 400 MB, not 2 GB more."""
+    if img.mode in REDUCIBLE:
+        return img.reduce(factor)
+    wide = "L" if img.mode == "1" else "I" if img.mode.startswith("I;16") else "RGBA"
+    w, h = img.size
+    out = Image.new(wide, (math.ceil(w / factor), math.ceil(h / factor)))
+    rows = factor * max(1, BAND_PIXELS // (w * factor))  # a whole number of output rows
+    for top in range(0, h, rows):
+        band = img.crop((0, top, w, min(h, top + rows))).convert(wide).reduce(factor)
+        out.paste(band, (0, top // factor))
+    return out
 
 
 def fit(img: Image.Image, max_pixels: int) -> Image.Image:

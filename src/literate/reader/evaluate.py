@@ -106,8 +106,19 @@ def evaluate_reader(
     folder = Path(folder)
     if not folder.is_dir():
         raise InputNotFoundError(f"{folder}: no such folder")
-    files = [f for f, _ in collect_inputs([folder])[0] if load_truth(f) is not None]
-    if not files:
+    found, trouble = collect_inputs([folder])
+    truths: dict[str, list[Truth]] = {}
+    for f, _ in found:
+        try:
+            truth = load_truth(f)
+        except (OSError, ValueError) as e:  # unreadable, not UTF-8, not JSON
+            reason = e.strerror.lower() if isinstance(e, OSError) and e.strerror else str(e)
+            trouble.append(f"{f}: its truth cannot be read ({reason.splitlines()[0]})")
+            continue
+        if truth is not None:
+            truths[str(f)] = truth
+    files = [Path(f) for f in truths]
+    if not files and not trouble:
         raise InputNotFoundError(
             f"{folder}: no page images with <stem>.json or <stem>.md beside them"
         )
@@ -117,7 +128,7 @@ def evaluate_reader(
     seconds = time.perf_counter() - start
     pairs = []
     for result in run.results:
-        truth = load_truth(Path(result.document.source)) or []
+        truth = truths[result.document.source]
         pairs += list(zip(result.document.pages, truth, strict=False))
     engine = reader.engine
     return ReaderScores(
@@ -127,6 +138,6 @@ def evaluate_reader(
         n_pages=len(pairs),
         pages_per_s=len(pairs) / seconds if seconds else 0.0,
         seconds=seconds,
-        errors=run.errors,
+        errors=trouble + run.errors,
         **score_pages(pairs, task),
     )

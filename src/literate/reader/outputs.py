@@ -3,13 +3,11 @@ its lines drawn), all written atomically."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from literate.io import write_json_atomic, write_text_atomic
+from literate.io import atomic_output, check_output_file, write_json_atomic, write_text_atomic
 from literate.lines import Line
 from literate.reader.page import Document
 
@@ -27,22 +25,24 @@ def draw_boxes(image: Image.Image, lines: list[Line]) -> Image.Image:
 
 
 def save_image_atomic(image: Image.Image, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
-    try:
+    """A PNG written atomically, with the same mode as the JSON and Markdown beside it."""
+    with atomic_output(path) as tmp:
         image.save(tmp, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+def output_paths(out_dir: Path, stem: str) -> list[Path]:
+    """The three files ``write_document`` writes for ``stem``."""
+    base = Path(out_dir) / stem
+    return [Path(f"{base}.json"), Path(f"{base}.md"), Path(f"{base}.boxes.png")]
 
 
 def write_document(doc: Document, first_page: Image.Image, out_dir: Path, stem: str) -> list[Path]:
-    """Write the three outputs under ``out_dir`` (``stem`` may hold sub-folders)."""
-    base = Path(out_dir) / stem
-    base.parent.mkdir(parents=True, exist_ok=True)
-    paths = [Path(f"{base}.json"), Path(f"{base}.md"), Path(f"{base}.boxes.png")]
+    """Write the three outputs under ``out_dir`` (``stem`` may hold sub-folders). Raises
+    ``OutputError`` naming the path that cannot be written, before writing any of the three
+    when a folder (or a file where a folder should be) is in the way."""
+    paths = output_paths(out_dir, stem)
+    for path in paths:
+        check_output_file(path)
     write_json_atomic(paths[0], doc.to_json())
     write_text_atomic(paths[1], doc.markdown() + "\n")
     lines = doc.pages[0].lines if doc.pages else []

@@ -7,6 +7,7 @@ cannot be read is reported in one line and skipped; the others are read.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,14 +76,13 @@ class Reader:
         files, errors = collect_inputs(inputs)
         yield from errors
         pending: list[tuple[LoadedDocument, str]] = []
-        used: set[str] = set()
-        for path, base in files:
+        for (path, _), stem in zip(files, output_stems(files), strict=True):
             try:
                 loaded = load_document(path, self.dpi, self.max_pixels)
             except DocumentError as e:
                 yield str(e)
                 continue
-            pending.append((loaded, _stem(path, base, used)))
+            pending.append((loaded, stem))
             if sum(len(d.pages) for d, _ in pending) >= self.batch_size:
                 yield from self._flush(pending, task)
                 pending = []
@@ -128,14 +128,21 @@ class Reader:
             yield ReadResult(doc, loaded, stem)
 
 
-def _stem(path: Path, base: Path, used: set[str]) -> str:
-    """Output stem mirroring the input tree; the suffix is kept on a clash (a.png, a.pdf)."""
-    rel = path.relative_to(base) if path.is_relative_to(base) else Path(path.name)
-    stem = str(rel.with_suffix(""))
-    if stem in used:
-        stem = str(rel)
-    n = 2
-    while stem in used:
-        stem, n = f"{rel}-{n}", n + 1
-    used.add(stem)
-    return stem
+def output_stems(files: list[tuple[Path, Path]]) -> list[str]:
+    """Output stems (relative to the output folder) mirroring the input tree. Inputs that
+    share a stem (``a.png``, ``a.pdf``) all keep their suffix (``a.png.json``,
+    ``a.pdf.json``), whatever their order; a name given twice gets ``-2``, ``-3``…"""
+    rels = [p.relative_to(b) if p.is_relative_to(b) else Path(p.name) for p, b in files]
+    bare = [str(r.with_suffix("")) for r in rels]
+    shared = {s for s, n in Counter(bare).items() if n > 1}
+    used: set[str] = set()
+    stems = []
+    for rel, stem in zip(rels, bare, strict=True):
+        if stem in shared:
+            stem = str(rel)
+        candidate, n = stem, 2
+        while candidate in used:
+            candidate, n = f"{stem}-{n}", n + 1
+        used.add(candidate)
+        stems.append(candidate)
+    return stems

@@ -133,6 +133,9 @@ class KosmosEngine:
 
         from literate.paths import resolve_reader
 
+        for name in ("max_patches", "max_new_tokens", "batch_size", "num_beams"):
+            if kwargs.get(name) is not None and kwargs[name] < 1:  # before the model loads
+                raise BadValueError(f"--{name.replace('_', '-')} {kwargs[name]}: need at least 1")
         path = resolve_reader(name_or_path)
         if dtype not in DTYPES:
             raise BadValueError(f"--dtype {dtype}: choose one of {', '.join(DTYPES)}")

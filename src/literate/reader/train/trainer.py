@@ -209,21 +209,21 @@ def train_reader(cfg: ReaderTrainConfig, callbacks: list[TrainerCallback] | None
     set_seed(cfg.seed)
     out = Path(cfg.out)
     config = asdict(cfg)
-    resume_from = training.prepare_run_dir(out, config, cfg.resume, cfg.overwrite)
-    model, processor = load_base(cfg)
-    max_patches = cfg.max_patches or processor.image_processor.max_patches
-    processor.image_processor.max_patches = max_patches  # the saved processor reads as trained
-    limit = model.config.text_config.max_position_embeddings
-    collator = ReaderCollator(
-        processor,
-        max_patches,
-        cfg.task,
-        coordinate_bins=coordinate_bins(processor.tokenizer),
-        max_length=min(cfg.max_length or limit, limit),
-        glyph_labels=cfg.glyph_loss > 0,
-        guided=cfg.guided_attention > 0,
-    )
-    train, val = datasets(cfg, max_patches)
+    with training.run_dir(out, config, cfg.resume, cfg.overwrite) as resume_from:
+        model, processor = load_base(cfg)  # a failure here leaves nothing in ``out``
+        max_patches = cfg.max_patches or processor.image_processor.max_patches
+        processor.image_processor.max_patches = max_patches  # the saved processor: as trained
+        limit = model.config.text_config.max_position_embeddings
+        collator = ReaderCollator(
+            processor,
+            max_patches,
+            cfg.task,
+            coordinate_bins=coordinate_bins(processor.tokenizer),
+            max_length=min(cfg.max_length or limit, limit),
+            glyph_labels=cfg.glyph_loss > 0,
+            guided=cfg.guided_attention > 0,
+        )
+        train, val = datasets(cfg, max_patches)
     own_cell = None
     if cfg.base.startswith("scratch:") and cfg.init in ("positional", "local") and not cfg.resume:
         own_cell = positional_start(model, collator, train, cfg.seed, cfg.init == "local")
