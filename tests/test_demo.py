@@ -25,5 +25,5 @@ def test_demo_reads_the_sample_with_both_engines(tmp_path, monkeypatch):
     read_sample(console, tmp_path / "out")
     text = console.export_text()
     assert "bundled reader" in text and "tesseract" in text
-    for name in ("page.json", "page.md", "page.boxes.png", "page.pdf.json"):
+    for name in ("page.png.json", "page.png.md", "page.png.boxes.png", "page.pdf.json"):
         assert (tmp_path / "out" / name).is_file(), name

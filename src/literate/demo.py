@@ -83,7 +83,7 @@ def read_sample(console: Console, out: Path) -> None:
         console.print(doc.pages[0].markdown or "(no text)", markup=False)
         pdf_pages = len(run.results[1].document.pages) if len(run.results) > 1 else 0
         console.print(
-            f"[dim]wrote {out}/page.json, page.md, page.boxes.png (+ page.pdf.* for the PDF, "
+            f"[dim]wrote {out}/page.png.json, .md, .boxes.png (+ page.pdf.* for the PDF, "
             f"{pdf_pages} page) in {seconds:.0f} s[/dim]"
         )
         rows.append(("bundled reader", score_pages([(doc.pages[0], truth)], "both"), seconds / 2))
