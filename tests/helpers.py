@@ -1,5 +1,6 @@
 """Test helpers shared by several test modules."""
 
+import torch
 from transformers import TrainerCallback
 
 
@@ -85,3 +86,74 @@ class CaptureLogits(TrainerCallback):
                 with model.disable_adapter():
                     self.base_logits = model(**batch).logits.float().cpu()
         model.train(was_training)
+
+
+def printed_scores(text: str) -> dict[str, tuple[float | None, ...]]:
+    """The demo's score table as printed: engine → (word F1, line F1, mean IoU, NED, NTED),
+    None where a cell shows "–" (the PDF row scores words only)."""
+    import re
+
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in re.split(r"[│┃]", line)[1:-1]]
+        if len(cells) == 7 and re.fullmatch(r"\d\.\d{3}", cells[1]):
+            rows[cells[0]] = tuple(None if c == "–" else float(c) for c in cells[1:6])
+    return rows
+
+
+# The shipped sample page against its truth as this release's demo prints it: the bundled
+# reader (stage 11, beams of 3, the present piece cut), Tesseract 5.3 and the PDF's text layer.
+DEMO_SCORES = {
+    "bundled reader": (0.936, 1.000, 0.758, 0.989, 0.997),
+    "tesseract": (1.000, 1.000, 0.764, 1.000, 1.000),
+    "auto (PDF text layer)": (1.000, None, None, None, None),
+}
+
+
+# The sentinel streaming tests' layouts and the policies' definitions written out
+# (tests/test_sentinel_stream.py, tests/test_sentinel_policies.py).
+SR = 3
+
+
+def layout(lengths, cfg):
+    ids = [4 + (7 * i) % 60 for i in range(sum(lengths))]
+    from literate.sentinel import prepare_sentinels
+
+    b = prepare_sentinels([ids], [lengths], SR, cfg)
+    return b.input_ids[0], b.position_ids[0], b.chunk_ids[0], b.is_sentinel[0]
+
+
+def policy_allowed(name, budget, cfg, chunk, sent, rows=None):
+    """Who may see whom under each policy, written out from its definition (DESIGN.md and
+    the module's docstring), one query and one key at a time, independently of
+    ``Policy.visible``: full: every earlier token; window: the last ``budget`` tokens;
+    sinks: the first ``S`` tokens and the last ``budget - S``; sentinel: bounded mode with
+    ``S`` sinks, the ordinary tokens of the own and ``local_chunks`` previous chunks, and the
+    ``<SR>`` of as many earlier chunks as the rest of the budget holds; an ``<SR>`` query
+    sees its own chunk."""
+    s = cfg.sink_tokens
+    own_window = (cfg.local_chunks + 1) * cfg.max_chunk_tokens + 1  # chunks + their <SR>
+    spare = None if budget is None else budget - s - own_window
+    t = len(chunk)
+    ordinal, seen = [], 0
+    for x in sent:
+        ordinal.append(seen)
+        seen += not x
+    out = torch.zeros(t, t, dtype=torch.bool)
+    for q in range(t) if rows is None else rows:  # (only these queries' rows, if given)
+        for k in range(q + 1):
+            if name == "full":
+                ok = True
+            elif name == "window":
+                ok = q - k < budget
+            elif name == "sinks":
+                ok = k < s or q - k < budget - s
+            elif sent[q]:
+                ok = chunk[k] == chunk[q]
+            else:
+                local = not sent[k] and chunk[k] >= chunk[q] - cfg.local_chunks
+                summary = sent[k] and chunk[q] - spare <= chunk[k] < chunk[q]
+                sink = not sent[k] and ordinal[k] < s
+                ok = local or summary or sink
+            out[q, k] = ok
+    return out

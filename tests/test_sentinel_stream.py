@@ -1,5 +1,6 @@
 import pytest
 import torch
+from helpers import SR, layout, policy_allowed
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from transformers import LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
@@ -8,8 +9,6 @@ from literate.errors import BadValueError
 from literate.lm.config import llama_config
 from literate.sentinel import SentinelConfig, prepare_sentinels
 from literate.sentinel.stream import Policy, masked_logits, stream_logits
-
-SR = 3
 
 
 def tiny_llama():
@@ -32,48 +31,6 @@ def tiny_qwen2():
 
 
 MODELS = {"llama": tiny_llama(), "qwen2": tiny_qwen2()}
-
-
-def layout(lengths, cfg):
-    ids = [4 + (7 * i) % 60 for i in range(sum(lengths))]
-    b = prepare_sentinels([ids], [lengths], SR, cfg)
-    return b.input_ids[0], b.position_ids[0], b.chunk_ids[0], b.is_sentinel[0]
-
-
-def policy_allowed(name, budget, cfg, chunk, sent):
-    """Who may see whom under each policy, written out from its definition (DESIGN.md and
-    the module's docstring), one query and one key at a time, independently of
-    ``Policy.visible``: full: every earlier token; window: the last ``budget`` tokens;
-    sinks: the first ``S`` tokens and the last ``budget - S``; sentinel: bounded mode with
-    ``S`` sinks, the ordinary tokens of the own and ``local_chunks`` previous chunks, and the
-    ``<SR>`` of as many earlier chunks as the rest of the budget holds; an ``<SR>`` query
-    sees its own chunk."""
-    s = cfg.sink_tokens
-    own_window = (cfg.local_chunks + 1) * cfg.max_chunk_tokens + 1  # chunks + their <SR>
-    spare = None if budget is None else budget - s - own_window
-    t = len(chunk)
-    ordinal, seen = [], 0
-    for x in sent:
-        ordinal.append(seen)
-        seen += not x
-    out = torch.zeros(t, t, dtype=torch.bool)
-    for q in range(t):
-        for k in range(q + 1):
-            if name == "full":
-                ok = True
-            elif name == "window":
-                ok = q - k < budget
-            elif name == "sinks":
-                ok = k < s or q - k < budget - s
-            elif sent[q]:
-                ok = chunk[k] == chunk[q]
-            else:
-                local = not sent[k] and chunk[k] >= chunk[q] - cfg.local_chunks
-                summary = sent[k] and chunk[q] - spare <= chunk[k] < chunk[q]
-                sink = not sent[k] and ordinal[k] < s
-                ok = local or summary or sink
-            out[q, k] = ok
-    return out
 
 
 def reference_logits(model, input_ids, position_ids, allowed):
@@ -216,20 +173,88 @@ def test_bench_sentinel_quick(tmp_path):
     assert (tmp_path / "s.png").is_file()
 
 
-def test_generation_streams_with_a_bounded_cache(nano_tokenizer):
+def test_generation_streams_with_a_bounded_cache(nano_tokenizer, monkeypatch):
+    """Greedy generation under the sentinel policy is, token by token, the choice one masked
+    forward pass over the same sequence makes (the policy's definition written out above):
+    each token is predicted by the ordinary token before it, never by an ``<SR>``, which
+    predicts nothing in training either."""
     from literate.sentinel import SentinelStream
+    from literate.sentinel.chunking import chunk_text
+    from literate.sentinel.stream import Streamer
 
     torch.manual_seed(0)
     model = LlamaForCausalLM(llama_config("nano", vocab_size=len(nano_tokenizer))).eval()
     cfg = SentinelConfig(max_chunk_tokens=6, local_chunks=1, sink_tokens=2)
+    prompt = "To be, or not to be. That is"
+    fed, feed = [], Streamer.feed
+
+    def recorded(self, token, position, chunk, sentinel):
+        fed.append((token, position, chunk, sentinel))
+        return feed(self, token, position, chunk, sentinel)
+
+    monkeypatch.setattr(Streamer, "feed", recorded)
     stream = SentinelStream(model, nano_tokenizer, "sentinel", 24, cfg)
-    out = stream.generate("To be, or not to be. That is", max_new_tokens=80)
-    assert isinstance(out, str) and "<SR>" not in out
+    out = stream.generate(prompt, max_new_tokens=40)
+    monkeypatch.undo()
     assert stream.last_peak_cache <= 24
+    ids, pos, chunk, sent = (torch.tensor(col) for col in zip(*fed, strict=True))
+    sr_id = nano_tokenizer.convert_tokens_to_ids("<SR>")
+    assert (ids == sr_id).tolist() == sent.tolist()
+    ordinary = (~sent).nonzero().flatten().tolist()
+    n_prompt = len(chunk_text(prompt, nano_tokenizer, cfg)[0])
+    generated = ordinary[n_prompt:]
+    assert len(generated) == 40  # this model never emits </s> here
+    assert out == nano_tokenizer.decode(ids[generated].tolist(), skip_special_tokens=True)
+    # every <SR> closes its chunk at the chunk's last position; chunks stay within the limit
+    for i in sent.nonzero().flatten().tolist():
+        assert chunk[i] == chunk[i - 1] and pos[i] == pos[i - 1]
+        assert i + 1 == len(fed) or chunk[i + 1] == chunk[i] + 1
+    assert torch.bincount(chunk[~sent]).max() <= cfg.max_chunk_tokens
+    assert int(sent[generated[0] :].sum()) >= 3  # several generated chunks were closed
+    assert pos[~sent].tolist() == list(range(len(ordinary)))
+    allowed = policy_allowed("sentinel", 24, cfg, chunk.tolist(), sent.tolist())
+    logits = reference_logits(model, ids, pos, allowed)
+    logits[:, sr_id] = float("-inf")  # <SR> is inserted by the policy, never generated
+    for i in generated:
+        before = max(j for j in ordinary if j < i)
+        assert int(logits[before].argmax()) == int(ids[i]), i
     # greedy generation under "full" equals Hugging Face's own greedy decoding
     plain = SentinelStream(model, nano_tokenizer, "full", None, cfg)
-    ids = nano_tokenizer("To be, or not to be. That is", return_tensors="pt")["input_ids"]
+    ids = nano_tokenizer(prompt, return_tensors="pt")["input_ids"]
     ref = model.generate(ids, max_new_tokens=12, do_sample=False, pad_token_id=0)
-    assert plain.generate(
-        "To be, or not to be. That is", max_new_tokens=12
-    ) == nano_tokenizer.decode(ref[0, ids.shape[1] :], skip_special_tokens=True)
+    assert plain.generate(prompt, max_new_tokens=12) == nano_tokenizer.decode(
+        ref[0, ids.shape[1] :], skip_special_tokens=True
+    )
+
+
+def test_generation_never_emits_an_sr_even_where_the_model_prefers_it(nano_tokenizer):
+    """A model whose every prediction is ``<SR>`` (a hook on its head): generation still
+    writes ordinary tokens, and ``<SR>`` appears only where the policy closes a chunk."""
+    from literate.sentinel import SentinelStream
+    from literate.sentinel.stream import Streamer
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(llama_config("nano", vocab_size=len(nano_tokenizer))).eval()
+    sr_id = nano_tokenizer.convert_tokens_to_ids("<SR>")
+
+    def prefer_sr(module, inputs, output):
+        output[..., sr_id] += 1e4
+        return output
+
+    model.lm_head.register_forward_hook(prefer_sr)
+    cfg = SentinelConfig(max_chunk_tokens=6, local_chunks=1, sink_tokens=2)
+    fed, feed = [], Streamer.feed
+
+    def recorded(self, token, position, chunk, sentinel):
+        fed.append((token, sentinel))
+        return feed(self, token, position, chunk, sentinel)
+
+    Streamer.feed = recorded
+    try:
+        out = SentinelStream(model, nano_tokenizer, "sentinel", 24, cfg).generate(
+            "To be, or not to be.", max_new_tokens=10
+        )
+    finally:
+        Streamer.feed = feed
+    assert [t == sr_id for t, _ in fed] == [s for _, s in fed]
+    assert "<SR>" not in out and len(out) > 0

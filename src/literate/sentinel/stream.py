@@ -327,7 +327,9 @@ class SentinelStream:
     ) -> str:
         """Continue ``prompt`` under the policy, closing a chunk with ``<SR>`` (sentinel
         policies) when a generated token ends a sentence or the chunk reaches
-        ``max_chunk_tokens``. Greedy at temperature 0."""
+        ``max_chunk_tokens``. Greedy at temperature 0. Each token is predicted by the
+        ordinary token before it, never by an ``<SR>``, and ``<SR>`` is never generated:
+        the positions training teaches (``prepare_sentinels``)."""
         cfg, tok = self.config, self.tokenizer
         ids, lengths = chunk_text(prompt, tok, cfg)
         streamer = Streamer(self.model, self.policy)
@@ -344,6 +346,9 @@ class SentinelStream:
         new: list[int] = []
         in_chunk = lengths[-1]
         for _ in range(max_new_tokens):
+            if self.sr_id is not None:  # <SR> is inserted, never predicted (nor trained to be)
+                logits = logits.clone()
+                logits[self.sr_id] = float("-inf")
             if temperature > 0:
                 probs = torch.softmax(logits / temperature, -1)
                 token = int(torch.multinomial(probs, 1, generator=gen))
@@ -359,7 +364,9 @@ class SentinelStream:
             if self.sr_id is not None and (
                 _ENDS_SENTENCE.search(text) or in_chunk >= cfg.max_chunk_tokens
             ):
-                logits = streamer.feed(self.sr_id, self._sr_position(position), chunk, True)
+                # the <SR> predicts nothing: as in training, the chunk's last token predicts
+                # the next chunk's first, so ``logits`` stay that token's
+                streamer.feed(self.sr_id, self._sr_position(position), chunk, True)
                 position += cfg.sr_position == "continue"
                 chunk, in_chunk = chunk + 1, 0
         self.last_peak_cache = streamer.peak
