@@ -163,3 +163,100 @@ def test_a_one_file_corpus_has_held_out_text(tmp_path):
     (tmp_path / "notes.txt").write_text("A sentence of notes.\n" * 400)
     parts = split_documents(load_corpus(str(tmp_path / "notes.txt")))
     assert all(parts[s] for s in SPLITS)
+
+
+def test_position_cuts_at_the_next_line_end_or_space_by_hand():
+    from literate.data.splits import _cut
+
+    text = "ab cd\nef gh\n"
+    assert _cut(text, 0) == 0 and _cut(text, -3) == 0
+    assert _cut(text, len(text)) == len(text) and _cut(text, 99) == len(text)
+    assert _cut(text, 1) == 6  # just after the line end (the space is nearer, but a line is near)
+    assert _cut(text, 5) == 6  # at the line end itself
+    far = "x " * 150 + "y" * 100 + "\n" + "z" * 10  # the line end 400 characters on
+    assert _cut(far, 1) == 2  # after the next space
+    assert _cut(far, 299) == len(far) - 10  # no space left: the line end however far
+    assert _cut("abcdef", 2) == 6  # neither: the end
+    near = "a" * 199 + "\n" + "b b"
+    assert _cut(near, 0 + 1) == 200  # a line end 198 on is near (≤ 200)
+    long = "a" * 250 + " " + "\n" + "b" * 10
+    assert _cut(long, 1) == 251  # a line end 250 on in a short text is far: the space
+
+
+def test_split_errors_say_what_is_wrong():
+    from literate.data.corpora import TextDocument
+    from literate.data.splits import get_split, split_documents
+
+    docs = [TextDocument(f"d{i}", "text", "test") for i in range(3)]
+    for bad in [(0.5, 0.5), (0.8, 0.3, -0.1), (0.5, 0.3, 0.1)]:
+        with pytest.raises(BadValueError) as e:
+            split_documents(docs, bad)
+        assert str(e.value) == (
+            f"split fractions must be 3 non-negative numbers summing to 1: {bad}"
+        )
+    with pytest.raises(BadValueError) as e:
+        split_documents(docs + docs[:1])
+    assert str(e.value) == "document ids must be unique to split by document"
+    with pytest.raises(BadValueError) as e:
+        get_split(docs, "dev")
+    assert str(e.value) == "unknown split 'dev': use one of train, validation, test"
+    assert get_split(docs, "test", seed=0) == split_documents(docs, seed=0)["test"]
+
+
+def test_position_cut_boundaries_exactly():
+    from literate.data.splits import _cut
+
+    near = "aaaa " + "a" * 196 + "\n" + "tail"  # the line end exactly 200 on from 1
+    assert _cut(near, 1) == 202
+    far = "aaaa " + "a" * 197 + "\n" + "tail"  # 201 on: far, so after the space
+    assert _cut(far, 1) == 5
+    assert _cut("y" * 500 + "\n" + "z", 1) == 501  # far, but no space: the line end
+    big = "a" * 15_000 + " " + "b" * 302 + "\n" + "c" * 10  # 15,313: near is ≤ 306 here
+    assert _cut(big, 15_001) == 15_304  # 302 on: near in a long text
+
+
+def test_position_split_keeps_the_source_and_the_asked_fractions():
+    from literate.data.corpora import TextDocument
+
+    text = "".join(f"line {i:03d}\n" for i in range(100))  # 900 characters, 9 a line
+    doc = TextDocument("book", text, "user")
+    parts = split_documents([doc], (0.6, 0.3, 0.1))
+    sizes = {k: sum(len(d.text) for d in v) for k, v in parts.items()}
+    assert sizes == {"train": 549, "validation": 270, "test": 81}  # cut after a line end
+    assert {d.source for v in parts.values() for d in v} == {"user"}
+
+
+def test_get_split_uses_seed_zero_unless_told():
+    from literate.data.corpora import TextDocument
+
+    docs = [TextDocument(f"doc-{i}", "x", "t") for i in range(60)]
+    assert split_documents(docs, seed=0)["test"] != split_documents(docs, seed=1)["test"]
+    assert get_split(docs, "test") == split_documents(docs, seed=0)["test"]
+    assert get_split(docs, "test", seed=3) == split_documents(docs, seed=3)["test"]
+
+
+def test_an_empty_validation_split_borrows_the_donor_document_nearest_its_stretch():
+    """Written out with the hash itself: three ids of which two fall in test and none in
+    validation; validation takes the test document nearest 0.85 on the split line (the
+    lower of the two), not the farther one."""
+    from literate.data.corpora import TextDocument
+    from literate.data.splits import _unit
+
+    ids, i = [], 0
+    while True:  # the first ids that split 1 / 0 / 2
+        i += 1
+        u = _unit(f"id-{i}", 0)
+        kind = "train" if u < 0.8 else "validation" if u < 0.9 else "test"
+        if kind == "validation":
+            continue
+        first_train = kind == "train" and not any(_unit(x, 0) < 0.8 for x in ids)
+        one_of_two_tests = kind == "test" and sum(_unit(x, 0) >= 0.9 for x in ids) < 2
+        if first_train or one_of_two_tests:
+            ids.append(f"id-{i}")
+        if len(ids) == 3:
+            break
+    docs = [TextDocument(x, "x", "t") for x in ids]
+    parts = split_documents(docs, seed=0)
+    tests = sorted((x for x in ids if _unit(x, 0) >= 0.9), key=lambda x: _unit(x, 0))
+    assert [d.id for d in parts["validation"]] == [tests[0]]
+    assert [d.id for d in parts["test"]] == [tests[1]]

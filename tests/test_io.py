@@ -162,3 +162,106 @@ def test_run_metadata_and_write_result(tmp_path):
     assert written["rows"] == [1] and written["command"] == "overridden?"  # the payload wins
     assert list(written)[:3] == ["command", "versions", "machine"]
     assert write_result(out, {}, "literate b")["command"] == "literate b"
+
+
+# --- exact messages and edge cases (killing the mutants docs/testing.md lists for io.py)
+
+
+def test_folder_errors_name_the_folder_and_the_reason(tmp_path):
+    from literate.io import make_folder
+
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(OutputError) as e:
+        make_folder(afile)
+    assert str(e.value) == f"{afile}: is a file, not a folder"
+    with pytest.raises(OutputError) as e:
+        make_folder(afile, "--out")
+    assert str(e.value) == f"--out {afile}: is a file, not a folder"
+    with pytest.raises(OutputError) as e:
+        make_folder(afile / "sub")
+    assert str(e.value) == f"{afile / 'sub'}: cannot make this folder (not a directory)"
+    with pytest.raises(OutputError) as e:
+        make_folder(afile / "sub", "--out")
+    assert str(e.value) == f"--out {afile / 'sub'}: cannot make this folder (not a directory)"
+    assert make_folder(tmp_path / "new" / "deep") == tmp_path / "new" / "deep"
+    assert (tmp_path / "new" / "deep").is_dir()
+
+
+def test_a_folder_one_cannot_write_in_is_refused(tmp_path, monkeypatch):
+    """Checked with os.access(W_OK | X_OK) (mocked: root may write anywhere)."""
+    from literate.io import make_folder
+
+    asked = []
+
+    def access(path, mode):
+        asked.append(mode)
+        return not mode & os.W_OK
+
+    monkeypatch.setattr(os, "access", access)
+    with pytest.raises(OutputError) as e:
+        make_folder(tmp_path)
+    assert str(e.value) == f"{tmp_path}: cannot write in this folder (permission denied)"
+    assert asked == [os.W_OK | os.X_OK]
+    with pytest.raises(OutputError) as e:
+        make_folder(tmp_path, "--out")
+    assert str(e.value) == f"--out {tmp_path}: cannot write in this folder (permission denied)"
+
+
+def test_an_output_file_in_the_place_of_a_folder_or_under_a_file_is_refused(tmp_path):
+    from literate.io import check_output_file
+
+    with pytest.raises(OutputError) as e:
+        check_output_file(tmp_path)
+    assert str(e.value) == f"{tmp_path}: is a folder; cannot write a file there"
+    with pytest.raises(OutputError) as e:
+        check_output_file(tmp_path, "--json")
+    assert str(e.value) == f"--json {tmp_path}: is a folder; name a file"
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(OutputError) as e:
+        check_output_file(afile / "r.json", "--json")
+    assert str(e.value) == f"--json {afile}: is a file, not a folder"
+    assert check_output_file(tmp_path / "a" / "r.json") == tmp_path / "a" / "r.json"
+    assert (tmp_path / "a").is_dir()
+
+
+def test_command_line_names_the_cli_as_literate():
+    assert command_line(["/usr/local/bin/literate", "read", "x.png"]) == "literate read x.png"
+    assert command_line(["/x/literate/__main__.py", "bench"]) == "literate bench"
+    assert command_line(["src/literate/cli.py", "demo"]) == "literate demo"
+    assert command_line(["benchmarks/b.py", "--n", "2"]) == "python benchmarks/b.py --n 2"
+    assert command_line(["pytest", "-q"]) == "pytest -q"
+    assert command_line([]) == "python"
+
+
+def test_text_is_written_as_utf_8_whatever_the_locale(tmp_path, monkeypatch):
+    import codecs
+
+    used = []
+    real = Path.write_text
+
+    def spy(self, data, encoding=None, errors=None, newline=None):
+        used.append(encoding)
+        return real(self, data, encoding="utf-8")
+
+    monkeypatch.setattr(Path, "write_text", spy)
+    write_text_atomic(tmp_path / "t.txt", "ü")
+    assert used and codecs.lookup(used[0]).name == "utf-8"
+
+
+def test_metadata_says_none_for_a_package_that_is_not_installed(monkeypatch):
+    import importlib.metadata as md
+
+    real = md.version
+
+    def version_(name):
+        if name == "peft":
+            raise md.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(md, "version", version_)
+    meta = run_metadata("x")
+    assert meta["versions"]["peft"] is None and meta["versions"]["torch"] == torch.__version__
+    assert meta["machine"]["cpu"] == (platform.processor() or platform.machine())
+    assert meta["machine"]["gpu"] is None or torch.cuda.is_available()

@@ -152,3 +152,80 @@ def test_sharded_model_is_refused():
 
     with pytest.raises(BadValueError, match="FSDP"):
         unload_lora(FullyShardedDataParallel(tiny_llama_with_lora()))
+
+
+def test_an_unload_moves_the_lora_bias_into_the_base_bias():
+    """(1 − m) · scaling · B.bias goes into the base bias and m · B.bias stays (the function
+    alone would not tell: leaving both untouched keeps it too)."""
+    model = tiny_llama_with_lora(bias="lora")
+    train_a_little(model)
+    name, layer = lora_layers(model)[0]
+    base, lora_b = layer.get_base_layer(), layer.lora_B["default"]
+    base_bias, b = base.bias.detach().clone(), lora_b.bias.detach().clone()
+    assert b.abs().max() > 0
+    unload_lora(model, momentum=0.3)
+    scaling = layer.scaling["default"]
+    assert torch.allclose(base.bias, base_bias + 0.7 * scaling * b, atol=1e-6), name
+    assert torch.allclose(lora_b.bias, 0.3 * b, atol=1e-7)
+
+
+def test_a_lora_bias_without_a_base_bias_and_other_refusals_say_why():
+    model = tiny_llama_with_lora(bias="lora")
+    _, layer = lora_layers(model)[0]
+    layer.get_base_layer().bias = None
+    with pytest.raises(BadValueError) as e:
+        unload_lora(model)
+    assert str(e.value) == "lora_bias=True needs base layers with a bias to unload into"
+    with pytest.raises(BadValueError) as e:
+        unload_lora(tiny_llama_with_lora(), momentum=1.0)
+    assert str(e.value) == "momentum must be in [0, 1), got 1.0"
+    with pytest.raises(BadValueError) as e:
+        unload_lora(LlamaForCausalLM(llama_config("nano", vocab_size=64)))
+    assert str(e.value) == "model has no LoRA layers: wrap it with peft's get_peft_model first"
+    merged = tiny_llama_with_lora()
+    merged.merge_adapter()
+    with pytest.raises(BadValueError) as e:
+        unload_lora(merged)
+    assert str(e.value) == "adapters are merged (merge_adapter()); unmerge them before training"
+
+
+def test_what_an_unload_refuses_is_named_exactly():
+    from literate.plora.unload import _SHARDED_MESSAGE
+
+    model = tiny_llama_with_lora()
+    name, layer = lora_layers(model)[0]
+    base = layer.get_base_layer()
+    base.weight = nn.Parameter(base.weight.data.to(torch.int8), requires_grad=False)
+    with pytest.raises(BadValueError) as e:
+        unload_lora(model)
+    assert str(e.value) == (
+        f"base layer {name} is quantised (Parameter, torch.int8): it cannot absorb small "
+        "updates without rounding them away; train PeriodicLoRA on a full-precision "
+        "(fp32/bf16) base"
+    )
+    zero3 = tiny_llama_with_lora()
+    next(zero3.parameters()).ds_id = 0  # how DeepSpeed ZeRO-3 marks its partitions
+    with pytest.raises(BadValueError) as e:
+        unload_lora(zero3)
+    assert str(e.value) == _SHARDED_MESSAGE
+    assert "FSDP2 (fully_shard" in _SHARDED_MESSAGE and "ZeRO-3 are not supported" in (
+        _SHARDED_MESSAGE
+    )
+    with pytest.raises(BadValueError) as e:
+        unload_lora(tiny_llama_with_lora(tied=True))
+    assert str(e.value) == (
+        "LoRA layer base_model.model.model.embed_tokens adapts a weight tied to another "
+        "layer: an unload would change both; untie it (tie_word_embeddings=False) or leave "
+        "it out of target_modules"
+    )
+
+
+def test_a_dora_adapter_is_refused():
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(llama_config("nano", vocab_size=64))
+    model = get_peft_model(model, LoraConfig(r=4, target_modules=["q_proj"], use_dora=True))
+    with pytest.raises(BadValueError) as e:
+        unload_lora(model)
+    assert str(e.value) == (
+        "adapter 'default' is a LoRA variant (e.g. DoRA): PeriodicLoRA needs plain LoRA"
+    )

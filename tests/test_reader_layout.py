@@ -128,3 +128,73 @@ def test_a_grid_cell_is_found_by_the_lines_centre():
     grid = Grid(xs=(0, 10, 20), ys=(0, 10, 20))
     assert grid.cell_of((12, 2, 18, 8)) == (0, 1) and grid.cell_of((2, 12, 8, 18)) == (1, 0)
     assert grid.cell_of((25, 2, 30, 8)) is None and merge_cells([], [grid]) == []
+
+
+# --- the layout rules' helpers, by hand (killing the mutants docs/testing.md lists)
+
+
+def test_grid_cells_and_rows_by_hand():
+    from literate.lines import Line
+    from literate.reader.layout.markdown import Grid, rows_of, same_row
+
+    grid = Grid((0, 100, 200), (0, 50, 100))
+    assert grid.cell_of((10, 10, 30, 20)) == (0, 0)
+    assert grid.cell_of((110, 60, 190, 90)) == (1, 1)
+    assert grid.cell_of((90, 10, 130, 20)) == (0, 1)  # the centre (110, 15) decides
+    assert grid.cell_of((0, 0, 0, 10)) is None  # centre on the left rule: outside
+    assert grid.cell_of((190, 90, 210, 110)) is None  # centre on the bottom-right corner
+    assert grid.cell_of((-10, 10, 10, 20)) is None and grid.cell_of((10, 95, 20, 105)) is None
+    a = Line("a", (0, 0, 50, 10))
+    assert same_row(a, Line("b", (60, 5, 90, 15)))  # overlap 5 = half the height
+    assert not same_row(a, Line("b", (60, 6, 90, 16)))  # overlap 4
+    assert same_row(a, Line("b", (50, 0, 90, 10)))  # touching on the right
+    assert not same_row(a, Line("b", (49, 0, 90, 10)))  # overlapping: not right of it
+    assert same_row(Line("a", (0, 0, 5, 0)), Line("b", (6, 0, 9, 0))) is False  # no height
+    lines = [a, Line("b", (60, 0, 90, 10)), Line("c", (0, 20, 50, 30)), Line("d", (0, 40, 9, 50))]
+    assert rows_of(lines) == [[0, 1], [2], [3]]
+
+
+def test_table_and_paragraph_markdown_by_hand():
+    from literate.lines import Line
+    from literate.reader.layout.markdown import is_key_value, paragraph_markdown, table_markdown
+
+    rows = [
+        [
+            Line("Name", (0, 0, 40, 10)),
+            Line("a|b", (100, 0, 140, 10)),
+            Line("C", (200, 0, 240, 10)),
+        ],
+        [Line("x", (2, 20, 40, 30)), Line("z", (205, 20, 240, 30))],  # the middle cell missing
+    ]
+    assert table_markdown(rows) == "| Name | a\\|b | C |\n|---|---|---|\n| x |  | z |"
+    two = [[Line("k", (0, 0, 9, 9)), Line("v", (50, 0, 60, 9))], [Line("p", (0, 20, 9, 29))]]
+    assert table_markdown(two) == "| k | v |\n|---|---|\n| p |  |"
+    assert is_key_value("Date: today") and is_key_value("Total due now: 5")
+    assert is_key_value("One two three four: x") and not is_key_value("One two three four five: x")
+    assert not is_key_value("lower: x") and is_key_value("Done:")
+    assert paragraph_markdown(["A", "title"], 2) == ["## A title"]
+    assert paragraph_markdown(["• one", "- two", "text"], 0) == ["- one\n- two text"]
+    assert paragraph_markdown(["Start of", "a sentence.", "Key: v", "Name: w"], 0) == [
+        "Start of a sentence.",
+        "Key: v",
+        "Name: w",
+    ]
+    assert paragraph_markdown(["Start of", "Key: v"], 0) == ["Start of Key: v"]
+    assert paragraph_markdown(["1. a", "text", "2) b"], 0) == ["1. a text\n2) b"]
+
+
+def test_table_runs_by_hand():
+    from literate.lines import Line
+    from literate.reader.layout.markdown import table_runs
+
+    def row(*texts):
+        return [Line(t, (100 * i, 0, 100 * i + 50, 10)) for i, t in enumerate(texts)]
+
+    assert table_runs([row("a", "b"), row("c", "d")]) == [(0, 2)]
+    assert table_runs([row("a", "b")]) == []  # one row is no table
+    assert table_runs([row("a", "b"), row("note"), row("c", "d")]) == [(0, 3)]
+    assert table_runs([row("a", "b"), row("note"), row("end")]) == []
+    assert table_runs([row("t"), row("a", "b"), row("c", "d"), row("u")]) == [(1, 3)]
+    long = "five words in this cell"
+    assert table_runs([row(long, long), row(long, long)]) == []  # text in columns
+    assert table_runs([row("a b c d", "e"), row("f", "g h i j")]) == [(0, 2)]  # median 2.5

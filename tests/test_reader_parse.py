@@ -75,3 +75,109 @@ def test_a_loop_of_exactly_three_copies_is_trimmed_and_two_are_kept():
     assert [ln.text for ln in parsed.lines] == ["a", "c"] and parsed.dropped == 2
     md, trimmed = parse_markdown("# T\n\nrow\nrow\nrow")
     assert md == "# T\n\nrow" and trimmed == 2
+
+
+# --- hand-computed cases (killing the mutants docs/testing.md lists for parse.py)
+
+
+def test_parse_box_takes_exactly_x_y_x_y():
+    from literate.reader.parse import parse_box
+
+    assert parse_box("<x_1><y_2><x_30><y_40>") == (1, 2, 30, 40)
+    assert parse_box(" <x_1> <y_2><x_3><y_4>\n") == (1, 2, 3, 4)
+    assert parse_box("<y_1><x_2><y_3><x_4>") is None
+    assert parse_box("<x_1><y_2><x_3>") is None
+    assert parse_box("<x_1><y_2><x_3><y_4><x_5>") is None
+    assert parse_box("<x_1><y_2>a<x_3><y_4>") is None
+
+
+def test_scale_box_scales_each_axis_rounds_and_clips():
+    from literate.reader.parse import scale_box
+
+    assert scale_box((10, 10, 30, 20), (100, 50), (200, 500)) == (20, 100, 60, 200)
+    assert scale_box((1, 1, 3, 3), (4, 4), (6, 6)) == (2, 2, 4, 4)  # 1.5 → 2, 4.5 → 4
+    assert scale_box((-5, -5, 150, 80), (100, 50), (200, 100)) == (0, 0, 200, 100)
+    assert scale_box((10, 10, 10, 20), (100, 100), (100, 100)) is None  # no width
+    assert scale_box((10, 20, 30, 20), (100, 100), (100, 100)) is None  # no height
+    assert scale_box((10, 20, 30, 21), (100, 100), (100, 100)) == (10, 20, 30, 21)
+    assert scale_box((200, 0, 300, 10), (100, 100), (100, 100)) is None  # off the page
+
+
+def test_clean_text_counts_what_it_strips():
+    from literate.reader.parse import clean_text
+
+    assert clean_text("a <x_3> b</s>  c<pad>") == ("a b c", 3)
+    assert clean_text("<ocr><md><image></image><s><unk></bbox>") == ("", 7)
+    assert clean_text("plain  text ") == ("plain text", 0)
+
+
+def test_parse_ocr_counts_every_dropped_piece():
+    from literate.reader.parse import parse_ocr
+
+    out = (
+        "junk before"  # 1: text before any box
+        "<bbox><x_0><y_0><x_10><y_10></bbox>one<x_5>\n"  # kept, 1 stray token
+        "<bbox><x_0><y_0><x_0><y_10></bbox>empty box\n"  # 1: no width
+        "<bbox><x_0><y_20><x_10><y_30></bbox>  \n"  # 1: no text
+        "<bbox><y_0><x_0><y_10><x_10></bbox>bad order\n"  # 1: not x y x y
+        "<bbox><x_0><y_40><x_10><y_50></bbox>two\n"  # kept
+        "<bbox><x_0><y_40><x_10><y_50></bbox>two\n"  # 1: exact repeat
+        "<bbox><x_0><y_60>"  # 1: unclosed
+    )
+    parsed = parse_ocr(out, (100, 100), (200, 100))
+    assert [(ln.text, ln.bbox) for ln in parsed.lines] == [
+        ("one", (0, 0, 20, 10)),
+        ("two", (0, 40, 20, 50)),
+    ]
+    assert parsed.dropped == 7
+    assert parse_ocr("", (10, 10), (10, 10)).dropped == 0
+    assert parse_ocr("   ", (10, 10), (10, 10)).dropped == 0
+
+
+def test_parse_markdown_strips_tokens_and_trims_a_looping_tail():
+    from literate.reader.parse import parse_markdown
+
+    assert parse_markdown("\n# T<s>\n\ntext</s>\n") == ("# T\n\ntext", 0)
+    assert parse_markdown("a\nb\nb\nb\nb") == ("a\nb", 3)
+    assert parse_markdown("a\nb\nb") == ("a\nb\nb", 0)
+
+
+def test_trim_tail_loop_periods_and_limits():
+    from literate.reader.parse import trim_tail_loop
+
+    assert trim_tail_loop(list("xababab")) == list("xab")
+    assert trim_tail_loop(list("xabab")) == list("xabab")  # 2 copies are kept
+    assert trim_tail_loop(list("abcdefgh" * 3)) == list("abcdefgh")  # period 8: the longest
+    assert trim_tail_loop(list("abcdefghi" * 3)) == list("abcdefghi" * 3)  # 9: not a loop
+    assert trim_tail_loop(list("xaa"), min_repeats=2) == list("xa")
+    assert trim_tail_loop(list("xaa"), min_repeats=3) == list("xaa")
+    assert trim_tail_loop(["a", "", "", ""]) == ["a", "", "", ""]  # blank lines stay
+    assert trim_tail_loop(["a", " ", "b", " ", "b", " ", "b"]) == ["a", " ", "b"]
+    assert trim_tail_loop([]) == []
+    assert trim_tail_loop([1, 2, 2, 2], key=lambda v: v % 2) == [1, 2]
+
+
+def test_format_ocr_writes_the_target_parse_reads():
+    from literate.reader.parse import format_ocr, parse_ocr
+
+    text = format_ocr([("hi", (1, 2, 3, 4)), ("yo", (5, 6, 7, 8))])
+    assert text == "<bbox><x_1><y_2><x_3><y_4></bbox>hi\n<bbox><x_5><y_6><x_7><y_8></bbox>yo\n"
+    assert [ln.bbox for ln in parse_ocr(text, (10, 10), (10, 10)).lines] == [
+        (1, 2, 3, 4),
+        (5, 6, 7, 8),
+    ]
+
+
+def test_parse_edge_cases_by_hand():
+    from literate.reader.parse import parse_markdown, parse_ocr
+
+    # an unclosed box does not end the output: the next box is still read
+    out = "<bbox><x_0><y_0><bbox><x_0><y_0><x_10><y_10></bbox>ok\n"
+    parsed = parse_ocr(out, (10, 10), (10, 10))
+    assert [ln.text for ln in parsed.lines] == ["ok"] and parsed.dropped == 1
+    # a stray second </bbox> belongs to the text (and is stripped from it), not the box
+    out = "<bbox><x_0><y_0><x_10><y_10></bbox>left</bbox>right\n"
+    parsed = parse_ocr(out, (10, 10), (10, 10))
+    assert [ln.text for ln in parsed.lines] == ["leftright"] and parsed.dropped == 1
+    assert parse_markdown("X marks the spot\n") == ("X marks the spot", 0)
+    assert parse_markdown("a\nb\nb\nb\n  \n") == ("a\nb", 2)

@@ -216,3 +216,286 @@ def test_pieces_at_the_page_edges_are_clipped_to_the_page():
     tall[0:14, 0:30] = True
     (piece,) = segment_page(tall)
     assert piece.box == (0, 0, 34, 18)
+
+
+# --- the cut's small helpers, by hand (killing the mutants docs/testing.md lists)
+
+
+def test_run_helpers_by_hand():
+    import numpy as np
+
+    from literate.reader.layout.segment import (
+        long_runs,
+        mask_runs,
+        median_run,
+        positions,
+        run_lengths,
+        runs,
+        tallest_run,
+        widen,
+    )
+
+    m = np.array([[0, 1, 1, 0, 1], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0]], dtype=bool)
+    assert mask_runs(m) == [(0, 1, 3), (0, 4, 5), (1, 0, 5)]
+    assert long_runs(m, 3).astype(int).tolist() == [[0] * 5, [1] * 5, [0] * 5]
+    assert long_runs(m, 2).astype(int).tolist() == [[0, 1, 1, 0, 0], [1] * 5, [0] * 5]
+    flags = np.array([1, 1, 0, 0, 1, 0, 1, 1, 1], dtype=bool)
+    assert runs(flags) == [(0, 2), (4, 5), (6, 9)]
+    assert runs(flags, bridge=2) == [(0, 2), (4, 9)]  # a gap of 1 < 2 is bridged, 2 is not
+    assert runs(flags, bridge=3) == [(0, 9)]
+    assert tallest_run(flags) == 3 and tallest_run(np.zeros(4, dtype=bool)) == 0
+    assert positions([10, 3, 12, 30, 5, 14], 2) == [4, 12, 30]  # 3,5 → 4; 10,12,14 → 12
+    assert positions([0, 3], 2) == [0, 3] and positions([], 2) == []
+    row = np.zeros((1, 7), dtype=bool)
+    row[0, 3] = True
+    assert widen(row, axis=1).astype(int).tolist() == [[0, 1, 1, 1, 1, 1, 0]]
+    assert widen(row, axis=1, by=1).astype(int).tolist() == [[0, 0, 1, 1, 1, 0, 0]]
+    assert widen(row.T, axis=0).astype(int).T.tolist() == [[0, 1, 1, 1, 1, 1, 0]]
+    # inked rows (≥ 2 pixels a row): runs of 5, 3 (noise: under 4) and 4 rows
+    ink = np.zeros((20, 6), dtype=bool)
+    ink[1:6, :2] = True
+    ink[8:11, :3] = True
+    ink[13:17, 1:3] = True
+    ink[18, 0] = True  # one pixel a row: no ink row
+    assert run_lengths(ink) == [5, 4]
+    assert median_run(ink) == 4.5 and median_run(np.zeros((5, 5), dtype=bool)) == 0.0
+
+
+def test_line_height_uses_quarter_strips_where_offset_columns_merge_rows():
+    import numpy as np
+
+    from literate.reader.layout.segment import line_height
+
+    ink = np.zeros((200, 400), dtype=bool)
+    for y in range(10, 190, 20):  # lines 8 rows high, 12 apart, over the whole width
+        ink[y : y + 8, :] = True
+    assert line_height(ink) == 8.0
+    offset = np.zeros((200, 400), dtype=bool)  # two columns, baselines half a line apart
+    for y in range(10, 180, 20):
+        offset[y : y + 12, :200] = True
+        offset[y + 10 : y + 22, 200:] = True
+    assert line_height(offset) == 12.0  # not the merged runs of the whole width
+
+
+def test_ink_mask_of_a_blank_page_and_of_a_ruled_box():
+    import numpy as np
+    from PIL import Image
+
+    from literate.reader.layout.segment import ink_and_rules, ruled_grids
+
+    ink, rules = ink_and_rules(Image.new("L", (50, 40), 200))
+    assert not ink.any() and not rules.horizontal.any() and not rules.vertical.any()
+    page = np.full((300, 400), 255, dtype=np.uint8)
+    for y in (50, 150, 250):  # a 2 × 2 ruled table: 3 horizontal, 3 vertical rules
+        page[y : y + 2, 50:351] = 0
+    for x in (50, 200, 350):
+        page[50:252, x : x + 2] = 0
+    page[90:100, 80:120] = 0  # a word in the first cell
+    ink, rules = ink_and_rules(Image.fromarray(page), rule=80)
+    assert ink[91:99, 81:119].all() and not ink[50:52, :].any()  # the word stays, rules go
+    assert rules.horizontal[50, 60] and rules.vertical[100, 50]
+    grids = ruled_grids(rules)
+    assert [(g.xs, g.ys) for g in grids] == [((50, 200, 350), (50, 150, 250))]
+    frame = np.full((300, 400), 255, dtype=np.uint8)  # a frame alone: one cell, no table
+    frame[50:52, 50:351] = frame[250:252, 50:351] = 0
+    frame[50:252, 50:52] = frame[50:252, 350:352] = 0
+    assert ruled_grids(ink_and_rules(Image.fromarray(frame))[1]) == []
+
+
+def test_join_pieces_by_hand():
+    from literate.lines import Line
+    from literate.reader.layout.segment import Piece, join_pieces
+
+    pieces = [
+        Piece((100, 50, 200, 70), 0, (105, 52, 195, 68)),
+        Piece((190, 50, 300, 70), 0, (195, 52, 290, 68)),
+        Piece((100, 110, 200, 130), 1, (100, 110, 200, 130)),  # read as nothing
+        Piece((100, 80, 200, 100), 2),  # no ink box: the reader's box, moved
+    ]
+    read = [
+        [Line(" one ", (1, 1, 5, 5))],
+        [Line("two", (0, 0, 3, 3))],
+        [Line("  ", (0, 0, 5, 5))],
+        [Line("three", (2, 3, 50, 15)), Line("four", (60, 3, 90, 15))],
+    ]
+    assert join_pieces(pieces, read) == [
+        Line("one two", (105, 52, 290, 68)),
+        Line("three four", (102, 83, 190, 95)),
+    ]
+
+
+def test_segment_page_pads_each_piece_half_way_to_its_neighbour_by_hand():
+    import numpy as np
+
+    from literate.reader.layout.segment import Piece, segment_page
+
+    ink = np.zeros((100, 400), dtype=bool)
+    for k in range(12):  # words 20 wide, 10 apart, on rows 40-50 (line height 10)
+        ink[40:50, 10 + 30 * k : 30 + 30 * k] = True
+    pieces = segment_page(ink, max_width=14.0, pad=1.0)
+    # pieces of at most 14 line heights (words 0-4 span exactly 140), padded by one line
+    # height, but only half the gap (5) towards a neighbouring piece
+    assert pieces == [
+        Piece((0, 30, 155, 60), 0, (10, 40, 150, 50)),
+        Piece((155, 30, 305, 60), 0, (160, 40, 300, 50)),
+        Piece((305, 30, 370, 60), 0, (310, 40, 360, 50)),
+    ]
+    assert all(type(v) is int for p in pieces for v in p.box)
+    # letters closer than 0.2 line heights are one word (never parted between pieces):
+    # a gap of one column is closer in a line 10 high (bridge 2), not in one 5 high
+    tight = np.zeros((100, 400), dtype=bool)
+    tight[40:50, 10:200] = True
+    tight[40:50, 100] = False
+    assert [p.ink for p in segment_page(tight, max_width=10.0)] == [(10, 40, 200, 50)]
+    small = np.zeros((100, 400), dtype=bool)
+    small[40:45, 10:91] = True
+    small[40:45, 50] = False
+    assert [p.ink for p in segment_page(small, max_width=10.0)] == [
+        (10, 40, 50, 45),
+        (51, 40, 91, 45),
+    ]
+
+
+def columns(left_rows, right_rows, width=300, gap=(100, 200), px=(10, 90)):
+    """A block of two columns of 10-row lines starting at the given rows."""
+    import numpy as np
+
+    block = np.zeros((120, width), dtype=bool)
+    for y in left_rows:
+        block[y : y + 10, px[0] : px[1]] = True
+    for y in right_rows:
+        block[y : y + 10, gap[1] + 10 : width - 10] = True
+    return block
+
+
+def test_gutter_parts_offset_columns_and_not_aligned_ones():
+    import numpy as np
+
+    from literate.reader.layout.segment import gutter
+
+    h = 10.0
+    offset = columns([0, 30, 60], [15, 45, 75])
+    assert gutter(offset, h) == (90, 210)  # the blank columns between the two texts
+    assert gutter(columns([0, 30, 60], [0, 30, 60]), h) is None  # one baseline grid
+    assert gutter(columns([0, 30, 60], [3, 33, 63]), h) is None  # within 0.3 h: same rows
+    assert gutter(columns([0, 30, 60], [4, 34, 64]), h) == (90, 210)  # 0.4 h apart: not
+    # the side with fewer lines decides: both its lines are on the other side's rows
+    assert gutter(columns([0, 15, 30, 45, 60], [15, 45]), h) is None
+    # four of five lines shared (0.8) is aligned; three of five is not
+    assert gutter(columns([0, 20, 40, 60, 80], [0, 20, 40, 60, 95]), h) is None
+    assert gutter(columns([0, 20, 40, 60, 80], [0, 20, 40, 75, 95]), h) == (90, 210)
+    # a gap exactly 1.5 line heights wide qualifies, a narrower one does not
+    assert gutter(columns([0, 30, 60], [15, 45, 75], gap=(0, 95)), h) == (90, 105)
+    assert gutter(columns([0, 30, 60], [15, 45, 75], gap=(0, 94)), h) is None
+    # lines two pixels wide are lines
+    thin = columns([0, 30, 60], [15, 45, 75], px=(10, 12))
+    assert gutter(thin, h) == (12, 210)
+    # blank margins at the block's edges are no gutter
+    assert gutter(np.pad(columns([0], [0]), ((0, 0), (40, 40))), h) is None
+    # of two qualifying gaps the wider is taken; if its sides line up, the next
+    two = columns([0, 30, 60], [15, 45, 75])
+    two[:, 30:40] = False  # a 10-wide gap inside the left text, too narrow anyway
+    assert gutter(two, h, width=0.9) == (90, 210)
+    # a gap holding a vertical rule with rules on both sides parts a table's columns
+    assert gutter(offset, h, ruled=np.array([5, 150, 290])) is None
+    assert gutter(offset, h, ruled=np.array([150, 290])) == (90, 210)  # not both sides
+    assert gutter(offset, h, ruled=np.array([5, 89, 290])) == (90, 210)  # not inside
+    assert gutter(offset, h, ruled=np.array([5, 90, 290])) is None  # at its first column
+    assert gutter(offset, h, ruled=np.array([5, 150, 210])) is None  # at the first after
+    assert gutter(offset, h, ruled=np.array([90, 150, 290])) == (90, 210)  # none left of it
+
+
+def test_line_height_is_the_full_widths_unless_columns_merge_its_rows():
+    import numpy as np
+
+    from literate.reader.layout.segment import line_height
+
+    ink = np.zeros((400, 400), dtype=bool)
+    for y in range(0, 380, 40):  # three quarters: lines 8 high; the last quarter: 12 high
+        ink[y : y + 8, :300] = True
+        ink[y + 20 : y + 32, 300:] = True
+    assert line_height(ink) == 10.0  # full width: 8s and 12s, median 10 (not 1.5 × 8)
+    assert line_height(np.zeros((50, 50), dtype=bool)) == 0.0
+
+
+def test_ink_mask_erases_rules_of_its_length():
+    import numpy as np
+    from PIL import Image
+
+    from literate.reader.layout.segment import ink_mask
+
+    page = np.full((60, 200), 255, dtype=np.uint8)
+    page[10:12, 10:70] = 0  # a 60-pixel rule
+    page[30:33, 10:90] = 0  # an 80-pixel rule
+    page[45:55, 150:160] = 0  # ink
+    img = Image.fromarray(page)
+    default = ink_mask(img)
+    assert default[10:12, 12:68].all() and not default[30:33].any()  # only ≥ 80 erased
+    assert not ink_mask(img, rule=50)[10:12].any()  # the rule length asked for
+    assert default[46:54, 151:159].all()
+
+
+def test_ruled_grids_need_two_rows_and_two_columns_and_come_top_first():
+    import numpy as np
+
+    from literate.reader.layout.segment import Rules, ruled_grids
+
+    def rules(*tables, size=(400, 600)):
+        hor, ver = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+        for xs, ys in tables:
+            for y in ys:
+                hor[y, xs[0] : xs[-1] + 1] = True
+            for x in xs:
+                ver[ys[0] : ys[-1] + 1, x] = True
+        return Rules(hor, ver)
+
+    assert ruled_grids(rules(((10, 60, 110), (10, 40)))) == []  # one row of two cells
+    assert ruled_grids(rules(((10, 60), (10, 40, 70)))) == []  # one column of two rows
+    lower_left = ((10, 60, 110), (200, 230, 260))
+    upper_right = ((300, 350, 400), (20, 50, 80))
+    found = ruled_grids(rules(lower_left, upper_right))
+    assert [(g.xs, g.ys) for g in found] == [upper_right[::1], lower_left]
+    # a vertical rule 4 pixels past a horizontal one's end still touches it, 5 does not
+    for gap, joined in ((4, True), (5, False)):
+        r = rules(((10, 60, 110), (10, 40, 70)))
+        r.vertical[:, 110] = False
+        r.vertical[10:71, 110 + gap] = True
+        r.horizontal[:, 110] = False  # (the rule ends at 109)
+        grids = ruled_grids(r)
+        assert (grids[0].xs[-1] == 110 + gap) is joined if grids else not joined
+
+
+def test_xy_cut_keeps_the_page_edges_and_reads_columns_then_rows():
+    import numpy as np
+
+    from literate.reader.layout.segment import xy_cut
+
+    ink = np.zeros((300, 200), dtype=bool)  # a tall page: more rows than columns
+    ink[0:10, 0:80] = True  # a line at the top-left corner
+    ink[250:260, 0:80] = True  # one far below the width
+    assert xy_cut(ink, 10.0) == [(0, 0, 80, 10), (0, 250, 80, 260)]
+    short = np.zeros((60, 200), dtype=bool)
+    short[10:13, 20:90] = True  # three rows high: a line
+    short[30:32, 20:90] = True  # two: not
+    assert xy_cut(short, 4.0) == [(20, 10, 90, 13)]
+    # two text columns whose lines do not line up: the left column first, line by line
+    cols = np.zeros((120, 300), dtype=bool)
+    for y in (0, 30, 60):
+        cols[y : y + 10, 10:90] = True
+        cols[y + 15 : y + 25, 210:290] = True
+    assert xy_cut(cols, 10.0) == [
+        (10, 0, 90, 10), (10, 30, 90, 40), (10, 60, 90, 70),
+        (210, 15, 290, 25), (210, 45, 290, 55), (210, 75, 290, 85),
+    ]  # fmt: skip
+    # two touching lines (no blank row between) are cut at their thinnest row
+    touching = np.zeros((60, 200), dtype=bool)
+    touching[10:30, 20:180] = True
+    touching[19:21, 20:180] = False
+    touching[19:21, 100:102] = True  # a descender joins them
+    assert xy_cut(touching, 10.0) == [(20, 10, 180, 19), (20, 19, 180, 30)]
+    # words of one line closer than 1.5 line heights stay one line; farther ones part
+    words = np.zeros((40, 400), dtype=bool)
+    words[10:20, 10:50] = True
+    words[10:20, 64:100] = True  # 14 apart: < 15
+    words[10:20, 115:150] = True  # 15 apart: parts
+    assert xy_cut(words, 10.0) == [(10, 10, 100, 20), (115, 10, 150, 20)]

@@ -196,3 +196,95 @@ def test_flex_block_mask_matches_the_dense_mask():
         flex = flex_attention(q, k, v, block_mask=block)
     ref = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=dense)
     assert (flex - ref)[b.valid[:, None, :, None].expand_as(ref)].abs().max() <= 1e-5
+
+
+def test_boundaries_at_the_edges_of_the_text():
+    """A sentence end right after the first character starts a chunk; one at the very end
+    of the text does not (no token would follow it); fixed chunking has no boundaries."""
+    assert boundary_chars(". a", "sentence") == [1]
+    assert boundary_chars("abc\n\n", "sentence") == []
+    assert boundary_chars("ab. cd\n\n", "sentence") == [3]
+    assert boundary_chars("a\nb", "fixed") == [] and boundary_chars("a\nb", "line") == [2]
+
+
+def test_chunk_text_without_bos_and_its_error_line(nano_tokenizer):
+    ids, lengths = chunk_text("One. Two.", nano_tokenizer, SentinelConfig(), add_bos=False)
+    assert ids == nano_tokenizer("One. Two.", add_special_tokens=False)["input_ids"]
+    assert sum(lengths) == len(ids) and ids[0] != nano_tokenizer.bos_token_id
+    with pytest.raises(BadValueError) as e:
+        chunk_text("\n", nano_tokenizer, SentinelConfig())
+    assert str(e.value) == "empty text: nothing to chunk"
+
+
+def test_ordered_rows_take_the_band_path_with_only_the_special_columns_by_rule(monkeypatch):
+    """The fast builder never materialises the general [T, T] rule for ordered rows, and
+    computes the rule only for the columns the band does not describe: ``<SR>`` keys,
+    padding and (bounded mode) the sinks."""
+    from literate.sentinel import mask as mask_module
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the general [T, T] path was taken for ordered chunk ids")
+
+    columns = []
+    real_rule = mask_module.sentinel_visible
+
+    def spy(q_chunk, q_sentinel, k_chunk, *rest):
+        columns.append(k_chunk.shape[-1])
+        return real_rule(q_chunk, q_sentinel, k_chunk, *rest)
+
+    for cfg, sinks in [
+        (SentinelConfig(max_chunk_tokens=3, local_chunks=1, sink_tokens=2), 2),
+        (SentinelConfig(max_chunk_tokens=3, local_chunks=1, sink_tokens=0), 0),
+        (SentinelConfig(max_chunk_tokens=3, mode="paper", sink_tokens=2), 0),
+    ]:
+        b = prepare_sentinels([list(range(10, 22)), [5, 6, 7]], [[3, 3, 3, 3], [3]], SR, cfg)
+        want = additive(allowed_pairs(b.chunk_ids, b.is_sentinel, b.valid, cfg))[:, None]
+        monkeypatch.setattr(mask_module, "allowed_pairs", refuse)
+        monkeypatch.setattr(mask_module, "sentinel_visible", spy)
+        columns.clear()
+        got = build_attention_mask(b.chunk_ids, b.is_sentinel, b.valid, cfg)
+        monkeypatch.undo()
+        assert torch.equal(got, want)
+        special = b.is_sentinel | ~b.valid
+        if sinks:
+            ordinal = torch.cumsum((~b.is_sentinel).long(), -1) - 1
+            special |= ~b.is_sentinel & (ordinal < sinks)
+        assert columns == [int(special.any(0).sum())]
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_masks_in_half_precision_use_that_dtypes_minimum(dtype):
+    cfg = SentinelConfig(max_chunk_tokens=3, local_chunks=1, sink_tokens=1)
+    b = prepare_sentinels([list(range(10, 19)), [5, 6]], [[3, 3, 3], [2]], SR, cfg)
+    allowed = allowed_pairs(b.chunk_ids, b.is_sentinel, b.valid, cfg)
+    for chunk_ids in (b.chunk_ids, b.chunk_ids.flip(-1)):  # the band path and the general one
+        allowed = allowed_pairs(chunk_ids, b.is_sentinel, b.valid, cfg)
+        got = build_attention_mask(chunk_ids, b.is_sentinel, b.valid, cfg, dtype=dtype)
+        assert got.dtype == dtype
+        want = torch.where(allowed, 0.0, torch.finfo(dtype).min).to(dtype)[:, None]
+        assert torch.equal(got, want)
+    flat = additive(allowed, dtype)
+    assert flat.dtype == dtype and flat.min() == torch.finfo(dtype).min
+
+
+def test_the_general_rule_and_additive_stay_on_their_inputs_device():
+    """On the meta device (no data): a tensor made on another device would fail to mix."""
+    cfg = SentinelConfig(max_chunk_tokens=3)
+    b = prepare_sentinels([[5, 6, 7, 8]], [[2, 2]], SR, cfg)
+    meta = [t.to("meta") for t in (b.chunk_ids, b.is_sentinel, b.valid)]
+    allowed = allowed_pairs(*meta, cfg)
+    assert allowed.device.type == "meta" and allowed.shape == (1, 6, 6)
+    assert additive(allowed).device.type == "meta"
+
+
+def test_a_padding_query_sees_only_itself_even_after_an_ordinary_key():
+    """Rows not made by prepare_sentinels (no <SR> before the padding, no sinks): the band
+    must not reach the last real token from the first padding query."""
+    cfg = SentinelConfig(max_chunk_tokens=4, local_chunks=1, sink_tokens=0)
+    chunk_ids = torch.zeros(2, 3, dtype=torch.long)
+    is_sentinel = torch.zeros(2, 3, dtype=torch.bool)
+    valid = torch.tensor([[True, True, True], [True, True, False]])
+    got = build_attention_mask(chunk_ids, is_sentinel, valid, cfg)
+    want = additive(allowed_pairs(chunk_ids, is_sentinel, valid, cfg))[:, None]
+    assert torch.equal(got, want)
+    assert (got[1, 0, 2] == 0).tolist() == [False, False, True]

@@ -79,7 +79,7 @@ def parse_ocr(text: str, resized: tuple[int, int], original: tuple[int, int]) ->
 def parse_markdown(text: str) -> tuple[str, int]:
     """Decoded ``<md>`` output → Markdown without structural tokens and runaway repeats;
     returns the text and the number of lines trimmed."""
-    cleaned = _STRAY.sub("", text).strip("\n")
+    cleaned = _STRAY.sub("", text).strip()  # (a loop followed by blank space is a loop)
     rows = cleaned.split("\n")
     kept = trim_tail_loop(rows)
     return "\n".join(kept).strip(), len(rows) - len(kept)
