@@ -7,13 +7,22 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.literate-installed
 TORCH  := torch==2.13.0
 
-.PHONY: demo test lint format system-deps data-deps clean
+.PHONY: demo test mutate planted lint format system-deps data-deps clean
 
 demo: $(STAMP) system-deps
 	$(BIN)/literate demo
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
+
+# Mutation testing of the pure modules, one at a time (docs/testing.md): writes
+# benchmarks/results/mutation.json. MODULES=src/literate/io.py runs some of them.
+mutate: $(STAMP) system-deps
+	$(BIN)/python scripts/mutate.py $(MODULES)
+
+# The bugs of issue 27, each planted in a copy of src/ and caught by its module's tests.
+planted: $(STAMP) system-deps
+	$(BIN)/python scripts/planted_bugs.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -37,4 +46,4 @@ data-deps: system-deps
 	@bash scripts/install-system-deps.sh data
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mutation

@@ -10,11 +10,22 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from hypothesis import Phase, settings  # noqa: E402
 
 from literate.data.corpora import shakespeare  # noqa: E402
 from literate.data.tokenizer import train_tokenizer  # noqa: E402
 
 torch.set_num_threads(2)
+
+# scripts/mutate.py: the same examples as the clean run, and a failure reported unshrunk
+settings.register_profile(
+    "mutation",
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 
 @pytest.fixture(scope="session")

@@ -23,8 +23,31 @@ def test_bundled_base_model_is_small_and_loads():
     assert model.config.vocab_size == len(tok)
     ids = tok("pip install literate", return_tensors="pt")["input_ids"]
     with torch.no_grad():
-        logits = model(input_ids=ids).logits
-    assert torch.isfinite(logits).all()
+        assert model(input_ids=ids).logits.shape == (1, ids.shape[1], len(tok))
+
+
+def test_bundled_base_model_scores_its_known_loss():
+    """The first 4 blocks of the Shakespeare test split (1,020 predicted tokens): the loss
+    measured with this checkpoint; a changed model, tokenizer, split or scorer moves it."""
+    from literate.lm.evaluate import perplexity
+
+    r = perplexity(resolve_model("bundled"), "shakespeare", "test", block_size=256, max_blocks=4)
+    assert r.tokens == 1020
+    assert r.loss == pytest.approx(7.38973, abs=1e-3)
+
+
+@pytest.mark.slow
+def test_bundled_base_model_reproduces_its_recorded_perplexity():
+    """The whole Shakespeare test split, against benchmarks/results/lm_base_perplexity.json."""
+    import json
+
+    from literate.lm.evaluate import perplexity
+
+    results = Path(__file__).parents[1] / "benchmarks" / "results" / "lm_base_perplexity.json"
+    want = next(r for r in json.loads(results.read_text())["rows"] if r["corpus"] == "shakespeare")
+    r = perplexity(resolve_model("bundled"), "shakespeare", "test", block_size=256)
+    assert r.tokens == want["tokens"]
+    assert r.loss == pytest.approx(want["loss"], abs=1e-4)
 
 
 def test_bundled_reproduction_record_is_there():
@@ -34,11 +57,14 @@ def test_bundled_reproduction_record_is_there():
 
 @pytest.mark.slow
 def test_demo_runs(capsys):
+    from helpers import DEMO_SCORES, printed_scores
+
     from literate.demo import run_demo
 
     run_demo()
     out = capsys.readouterr().out
-    assert "against its ground truth" in out and "what else literate offers" in out
+    assert printed_scores(out) == DEMO_SCORES
+    assert "what else literate offers" in out
 
 
 def test_bundled_reader_is_small_loads_and_reads_line_pieces():

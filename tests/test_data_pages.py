@@ -1,9 +1,11 @@
 """The data engine's ground truth agrees with itself and with its source."""
 
 import dataclasses
+import importlib.util
 import json
 import random
 import re
+import shutil
 import subprocess
 from collections import Counter
 
@@ -22,7 +24,16 @@ from literate.data.pages import (
 )
 from literate.data.render import FONTS, TEST_FONTS, available_fonts
 
-pytest.importorskip("weasyprint")
+# Only the tests that render need weasyprint (and poppler's pdftotext for the truth, pdffonts
+# for the faces): each says so in the report when it is missing, the others still run.
+needs_weasyprint = pytest.mark.skipif(
+    importlib.util.find_spec("weasyprint") is None,
+    reason="weasyprint is not installed: it renders the pages (pip install -e '.[dev]')",
+)
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
+    reason="poppler-utils (pdftotext, pdffonts) are not installed: make system-deps",
+)
 
 TEXTS = [
     "Now is the winter of our discontent made glorious summer by this sun of York "
@@ -55,6 +66,8 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+@needs_weasyprint
+@needs_poppler
 @pytest.mark.parametrize("kind,md", sources(), ids=[k for k, _ in sources()])
 def test_rendered_truth_is_consistent(kind, md):
     style = Style.sample(random.Random(kind), ["dejavu-sans", "liberation-serif"])
@@ -84,6 +97,7 @@ def test_offline_renderer_drops_readme_images_and_link_targets():
     assert "https://" not in md and "<b>" not in md and "link" in md
 
 
+@needs_weasyprint
 def test_pdf_renders_offline_without_the_images_it_cannot_fetch():
     # a README image that escapes the cleaning must not stop the page (nor touch the network)
     md = '# Title\n\n<img src="https://x/y.svg"> text ![b](https://x/z.png)\n'
@@ -91,6 +105,8 @@ def test_pdf_renders_offline_without_the_images_it_cannot_fetch():
     assert pdf.startswith(b"%PDF")
 
 
+@needs_weasyprint
+@needs_poppler
 def test_every_font_family_renders_in_its_own_face(tmp_path):
     # fontconfig falls back silently to another face for a family name it does not know
     base = Style.sample(random.Random(0), ["dejavu-sans"])
@@ -104,6 +120,8 @@ def test_every_font_family_renders_in_its_own_face(tmp_path):
         assert embedded and all(name.startswith(want) for name in embedded), (family, embedded)
 
 
+@needs_weasyprint
+@needs_poppler
 def test_dataset_is_deterministic_resumable_and_split_by_font(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     write_dataset(a, 3, seed=7, split="test", workers=2)

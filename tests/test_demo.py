@@ -1,5 +1,6 @@
 import json
 
+from helpers import DEMO_SCORES, printed_scores
 from rich.console import Console
 
 from literate.demo import SAMPLE_DIR, SAMPLE_MARKDOWN, read_sample
@@ -14,7 +15,19 @@ def test_sample_page_is_shipped_with_its_truth():
     assert lines[0]["text"] == "Reading a page"
 
 
-def test_demo_reads_the_sample_with_both_engines(tmp_path, monkeypatch):
+def test_demo_prints_the_bundled_readers_and_tesseracts_known_scores(tmp_path):
+    console = Console(record=True, width=120)
+    read_sample(console, tmp_path / "out")
+    assert printed_scores(console.export_text()) == DEMO_SCORES
+    for name in ("page.png.json", "page.png.md", "page.png.boxes.png", "page.pdf.json"):
+        assert (tmp_path / "out" / name).is_file(), name
+    written = json.loads((tmp_path / "out" / "page.png.json").read_text())
+    assert written["pages"][0]["lines"][0]["text"] == "Reading a page"
+
+
+def test_demo_goes_on_with_another_reader_and_scores_it(tmp_path, monkeypatch):
+    """An untrained tiny reader in place of the bundled one: its row is printed too, and
+    Tesseract's stays the known one."""
     ckpts = tmp_path / "ckpts"
     build_reader(ckpts / "reader-small", size="tiny", coordinate_bins=256)
     (ckpts / "reader-small" / "literate_reader.json").write_text(
@@ -23,7 +36,8 @@ def test_demo_reads_the_sample_with_both_engines(tmp_path, monkeypatch):
     monkeypatch.setenv("LITERATE_CHECKPOINTS", str(ckpts))
     console = Console(record=True, width=120)
     read_sample(console, tmp_path / "out")
-    text = console.export_text()
-    assert "bundled reader" in text and "tesseract" in text
-    for name in ("page.png.json", "page.png.md", "page.png.boxes.png", "page.pdf.json"):
-        assert (tmp_path / "out" / name).is_file(), name
+    scores = printed_scores(console.export_text())
+    assert scores.keys() == DEMO_SCORES.keys()
+    assert scores["tesseract"] == DEMO_SCORES["tesseract"]
+    assert scores["auto (PDF text layer)"] == DEMO_SCORES["auto (PDF text layer)"]
+    assert scores["bundled reader"][0] < 0.5  # untrained: it cannot read the page
