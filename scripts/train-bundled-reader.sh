@@ -17,7 +17,12 @@
 #   9. with 600 more (seeds 6, 7), 8,000 steps at 1e-4;
 #  10. with 600 more (seeds 8, 9), 8,000 steps at 1e-4;
 #  11. with 600 more (seeds 10, 11), set in 21 training font families, 8,000 steps at 1e-4 (the
-#      sessions ran stages 8-11 with --eval-steps 500).
+#      sessions ran stages 8-11 with --eval-steps 500);
+#  12. (in progress, not installed; STAGE12=1) real pages: half line pieces of real documents'
+#      pages (`literate data real-pages --split train`: Debian documentation PDFs and groff man
+#      pages, each clean and through the scan simulator, levelled as the engine levels them)
+#      and of 300 new rendered pages (seed 12), half lines as before, 4,000 steps at 1e-4;
+#      installed only if it beats stage 11 on the real-page validation split.
 # Every stage resumes from its last checkpoint, so the script can be stopped and run again;
 # a finished stage is skipped. Do not run it while the test suite runs (they share the cores).
 #   bash scripts/train-bundled-reader.sh [RUNS_DIR]
@@ -96,3 +101,13 @@ cat > "$DEST/literate_reader.json" <<JSON
  "max_new_tokens": 128, "num_beams": 3}
 JSON
 echo "bundled reader in $DEST"
+
+# Stage 12 (in progress, not installed): real pages of the train split, never of the
+# validation or test documents; compare it with the installed reader on the validation split
+# (docs/reader-training.md, "Stage 12") before installing it.
+if [ "${STAGE12:-0}" = 1 ]; then
+  "$LIT" data real-pages --split train --out "$RUNS/pages12/real"
+  "$LIT" data render --out "$RUNS/pages12/s12" --n 300 --seed 12 --split train
+  stage 12-real "$RUNS/11-pieces" piece shakespeare+readmes+random 128 16 1e-4 \
+    "${REAL_STEPS:-4000}" 300000 --pages "$RUNS/pages12"
+fi

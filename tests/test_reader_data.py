@@ -113,3 +113,30 @@ def test_piece_level_needs_pages():
         ReaderTrainConfig(out="unused", level="piece").validate()
     with pytest.raises(BadValueError, match="--data"):
         ReaderTrainConfig(out="unused", level="piece", pages="p", data="pages/").validate()
+
+
+def test_level_page_levels_a_skewed_scan_and_moves_its_word_boxes_with_it():
+    from PIL import Image, ImageDraw
+
+    from literate.reader.layout.deskew import unrotate_box
+    from literate.reader.metrics import iou
+    from literate.reader.train.data import level_page
+
+    upright = Image.new("L", (900, 1100), 255)
+    draw = ImageDraw.Draw(upright)
+    boxes = []
+    for row in range(14):  # text-like rows of word blocks
+        y = 80 + 64 * row
+        for col in range(6):
+            box = (60 + 130 * col, y, 60 + 130 * col + 100, y + 22)
+            draw.rectangle(box, fill=0)
+            boxes.append(box)
+    skew = 2.5
+    scan = upright.rotate(skew, resample=Image.BICUBIC, fillcolor=255)
+    words = [(f"w{i}", unrotate_box(b, skew, scan.size), i // 6) for i, b in enumerate(boxes)]
+    image, moved = level_page(scan, words)
+    assert image is not scan and len(moved) == len(words)
+    for (_, box, _), truth in zip(moved, boxes, strict=True):
+        assert iou(box, truth) > 0.6  # the bounding box of a bounding box grows a little
+    level_image, same = level_page(upright, [("w", boxes[0], 0)])  # a level page: untouched
+    assert level_image is upright and same == [("w", boxes[0], 0)]

@@ -18,6 +18,7 @@ from literate.data.render import render_blocks, render_snippet, sample_blocks, t
 from literate.errors import InputNotFoundError
 from literate.lines import Line, lines_from_json
 from literate.reader.documents import load_document
+from literate.reader.layout.deskew import estimate_skew, level, unrotate_box
 from literate.reader.layout.segment import PIECE_WIDTH, ink_and_rules, segment_page
 from literate.reader.layout.strips import lines_inside, strip_height_for
 from literate.reader.metrics import intersection
@@ -191,11 +192,21 @@ class PieceDataset(SeededDataset):
     truth is the page's own words (from its text layer), each given to the piece holding
     most of it (at least half), one line per page line they come from, boxes in piece
     coordinates. A piece with no word keeps its empty truth: the engine hands the model
-    such pieces too (specks, rule ends). A page is cut once per process and kept."""
+    such pieces too (specks, rule ends). A skewed page (a simulated scan) is levelled first
+    as the engine levels it (``min_degrees`` on), its words' boxes with it. A page is cut
+    once per process and kept."""
 
-    def __init__(self, folder: str | Path, n: int, seed: int = 0, max_width: float = PIECE_WIDTH):
+    def __init__(
+        self,
+        folder: str | Path,
+        n: int,
+        seed: int = 0,
+        max_width: float = PIECE_WIDTH,
+        min_degrees: float = 1.0,
+    ):
         self.pages = PageFolderDataset(folder).items
         self.n, self.seed, self.max_width = n, seed, max_width
+        self.min_degrees = min_degrees
         self._cut: dict[int, tuple] = {}
 
     def cut(self, j: int) -> tuple:
@@ -204,6 +215,7 @@ class PieceDataset(SeededDataset):
             path = self.pages[j]
             words = page_words(json.loads(path.with_suffix(".json").read_text()))
             image = load_document(path).pages[0]
+            image, words = level_page(image, words, self.min_degrees)
             ink, rules = ink_and_rules(image)
             pieces = segment_page(ink, self.max_width, rules=rules)
             self._cut[j] = (image, pieces, pieces_truth(words, [p.box for p in pieces]))
@@ -224,6 +236,17 @@ class PieceDataset(SeededDataset):
             "markdown": " ".join(ln.text for ln in truths[k]),
             "glyphs": None,
         }
+
+
+def level_page(image, words: list[tuple[str, tuple, int]], min_degrees: float = 1.0):
+    """``image`` levelled as ``Deskewed`` levels it (only from ``min_degrees``), with the
+    words' boxes moved onto the levelled page (input → upright is a rotation by −skew)."""
+    skew = estimate_skew(image)
+    if abs(skew) < min_degrees:
+        return image, words
+    upright = level(image, skew)
+    moved = [(t, unrotate_box(b, -skew, image.size), k) for t, b, k in words]
+    return upright, [w for w in moved if w[1][0] < w[1][2] and w[1][1] < w[1][3]]
 
 
 def page_words(payload: dict) -> list[tuple[str, tuple, int]]:
