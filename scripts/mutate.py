@@ -136,28 +136,22 @@ def run_module(
         found = {k: v for k, v in found.items() if any(fnmatch.fnmatch(k, g) for g in globs)}
     count = {s: sum(v == s for v in found.values()) for s in set(found.values())}
     survivors = sorted(k for k, v in found.items() if v == "survived")
-    equivalent = tool["literate"]["mutation"].get("equivalent", {})
-    judged = [k for k in survivors if k in equivalent]
-    killed, timeout = count.get("killed", 0), count.get("timeout", 0)
-    tried = killed + timeout + count.get("survived", 0)
-    non_equivalent = tried - len(judged)
-    return {
+    row = {
         "path": module["path"],
         "tests": module["tests"],
         "selection": globs or None,
         "deselected": module.get("deselect", []),
         "mutants": len(found),
-        "killed": killed,
+        "killed": count.get("killed", 0),
         "survived": count.get("survived", 0),
-        "timeout": timeout,
+        "timeout": count.get("timeout", 0),
         "other": {k: v for k, v in count.items() if k not in ("killed", "survived", "timeout")},
-        "equivalent": len(judged),
-        "score": round((killed + timeout) / non_equivalent, 4) if non_equivalent else None,
         "survivors": survivors,
         "finished": finished,
         "seconds": round(seconds, 1),  # (with --again: of the re-test alone)
         "again": again,
     }
+    return rescore(row, tool["literate"]["mutation"].get("equivalent", {}))
 
 
 def rescore(row: dict, equivalent: dict) -> dict:

@@ -123,6 +123,15 @@ def layout(lengths, cfg):
     return b.input_ids[0], b.position_ids[0], b.chunk_ids[0], b.is_sentinel[0]
 
 
+def ordinary_index(sent) -> list[int]:
+    """Each token's index among the ordinary (non-``<SR>``) tokens before it, written out."""
+    out, seen = [], 0
+    for x in sent:
+        out.append(seen)
+        seen += not x
+    return out
+
+
 def policy_allowed(name, budget, cfg, chunk, sent, rows=None):
     """Who may see whom under each policy, written out from its definition (DESIGN.md and
     the module's docstring), one query and one key at a time, independently of
@@ -135,10 +144,7 @@ def policy_allowed(name, budget, cfg, chunk, sent, rows=None):
     own_window = (cfg.local_chunks + 1) * cfg.max_chunk_tokens + 1  # chunks + their <SR>
     spare = None if budget is None else budget - s - own_window
     t = len(chunk)
-    ordinal, seen = [], 0
-    for x in sent:
-        ordinal.append(seen)
-        seen += not x
+    ordinal = ordinary_index(sent)
     out = torch.zeros(t, t, dtype=torch.bool)
     for q in range(t) if rows is None else rows:  # (only these queries' rows, if given)
         for k in range(q + 1):

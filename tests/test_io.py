@@ -167,23 +167,28 @@ def test_run_metadata_and_write_result(tmp_path):
 # --- exact messages and edge cases (killing the mutants docs/testing.md lists for io.py)
 
 
+def refused(call, *args) -> str:
+    """The message of the OutputError ``call(*args)`` raises."""
+    with pytest.raises(OutputError) as e:
+        call(*args)
+    return str(e.value)
+
+
 def test_folder_errors_name_the_folder_and_the_reason(tmp_path):
     from literate.io import make_folder
 
     afile = tmp_path / "afile"
     afile.write_text("x")
-    with pytest.raises(OutputError) as e:
-        make_folder(afile)
-    assert str(e.value) == f"{afile}: is a file, not a folder"
-    with pytest.raises(OutputError) as e:
-        make_folder(afile, "--out")
-    assert str(e.value) == f"--out {afile}: is a file, not a folder"
-    with pytest.raises(OutputError) as e:
-        make_folder(afile / "sub")
-    assert str(e.value) == f"{afile / 'sub'}: cannot make this folder (not a directory)"
-    with pytest.raises(OutputError) as e:
-        make_folder(afile / "sub", "--out")
-    assert str(e.value) == f"--out {afile / 'sub'}: cannot make this folder (not a directory)"
+    assert refused(make_folder, afile) == f"{afile}: is a file, not a folder"
+    assert refused(make_folder, afile, "--out") == f"--out {afile}: is a file, not a folder"
+    assert (
+        refused(make_folder, afile / "sub")
+        == f"{afile / 'sub'}: cannot make this folder (not a directory)"
+    )
+    assert (
+        refused(make_folder, afile / "sub", "--out")
+        == f"--out {afile / 'sub'}: cannot make this folder (not a directory)"
+    )
     assert make_folder(tmp_path / "new" / "deep") == tmp_path / "new" / "deep"
     assert (tmp_path / "new" / "deep").is_dir()
 
@@ -199,29 +204,34 @@ def test_a_folder_one_cannot_write_in_is_refused(tmp_path, monkeypatch):
         return not mode & os.W_OK
 
     monkeypatch.setattr(os, "access", access)
-    with pytest.raises(OutputError) as e:
-        make_folder(tmp_path)
-    assert str(e.value) == f"{tmp_path}: cannot write in this folder (permission denied)"
+    assert (
+        refused(make_folder, tmp_path)
+        == f"{tmp_path}: cannot write in this folder (permission denied)"
+    )
     assert asked == [os.W_OK | os.X_OK]
-    with pytest.raises(OutputError) as e:
-        make_folder(tmp_path, "--out")
-    assert str(e.value) == f"--out {tmp_path}: cannot write in this folder (permission denied)"
+    assert (
+        refused(make_folder, tmp_path, "--out")
+        == f"--out {tmp_path}: cannot write in this folder (permission denied)"
+    )
 
 
 def test_an_output_file_in_the_place_of_a_folder_or_under_a_file_is_refused(tmp_path):
     from literate.io import check_output_file
 
-    with pytest.raises(OutputError) as e:
-        check_output_file(tmp_path)
-    assert str(e.value) == f"{tmp_path}: is a folder; cannot write a file there"
-    with pytest.raises(OutputError) as e:
-        check_output_file(tmp_path, "--json")
-    assert str(e.value) == f"--json {tmp_path}: is a folder; name a file"
+    assert (
+        refused(check_output_file, tmp_path)
+        == f"{tmp_path}: is a folder; cannot write a file there"
+    )
+    assert (
+        refused(check_output_file, tmp_path, "--json")
+        == f"--json {tmp_path}: is a folder; name a file"
+    )
     afile = tmp_path / "afile"
     afile.write_text("x")
-    with pytest.raises(OutputError) as e:
-        check_output_file(afile / "r.json", "--json")
-    assert str(e.value) == f"--json {afile}: is a file, not a folder"
+    assert (
+        refused(check_output_file, afile / "r.json", "--json")
+        == f"--json {afile}: is a file, not a folder"
+    )
     assert check_output_file(tmp_path / "a" / "r.json") == tmp_path / "a" / "r.json"
     assert (tmp_path / "a").is_dir()
 

@@ -1,5 +1,6 @@
 import pytest
 import torch
+from helpers import ordinary_index
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from transformers import LlamaForCausalLM
@@ -17,10 +18,7 @@ SR = 3
 def reference_allowed(chunk, sent, cfg):
     """The rules of DESIGN.md, one query and one key at a time (slow, obviously right)."""
     t = len(chunk)
-    ordinal, seen = [], 0
-    for s in sent:
-        ordinal.append(seen)
-        seen += not s
+    ordinal = ordinary_index(sent)
     out = torch.zeros(t, t, dtype=torch.bool)
     for q in range(t):
         for k in range(q + 1):
