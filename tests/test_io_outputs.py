@@ -14,10 +14,11 @@ from literate.io import (
     atomic_output,
     check_output_file,
     make_folder,
+    write_bytes_atomic,
     write_json_atomic,
     write_text_atomic,
 )
-from literate.reader.outputs import save_image_atomic
+from literate.reader.formats.boxes import to_png
 
 
 def leftovers(folder):
@@ -78,7 +79,7 @@ def test_every_output_has_the_mode_of_the_umask(tmp_path, umask, mode):
     try:
         write_json_atomic(tmp_path / "a.json", {})
         write_text_atomic(tmp_path / "a.md", "x")
-        save_image_atomic(Image.new("RGB", (4, 4)), tmp_path / "a.boxes.png")
+        write_bytes_atomic(tmp_path / "a.boxes.png", to_png(Image.new("RGB", (4, 4))))
     finally:
         os.umask(old)
     for name in ("a.json", "a.md", "a.boxes.png"):

@@ -131,6 +131,8 @@ def test_every_bad_input_gets_one_line_and_the_good_page_is_read(tmp_path, capsy
     rc = main(["read", *args, "--engine", "tesseract", "--out", str(out), "--quiet"])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 1
+    assert err[-1].startswith("literate: note: read 1 of 6 inputs (1 pages) in ")
+    err = err[:-1]  # the closing summary
     assert len(err) == 5 and all(e.startswith("literate: error: ") for e in err)
     for reason in ("empty file", "not an image", "truncated", "no pages", "no such file"):
         assert sum(reason in e for e in err) == 1, (reason, err)

@@ -23,9 +23,12 @@ def page(path: Path, text: str = "Hello reader") -> Path:
 
 
 def run(capsys, *args):
+    """Exit code, stdout and the stderr lines but the closing summary (tested with the
+    corpus options in test_reader_formats.py)."""
     code = main([str(a) for a in args])
     out = capsys.readouterr()
-    return code, out.out, out.err.strip().splitlines()
+    err = out.err.strip().splitlines()
+    return code, out.out, [ln for ln in err if not ln.startswith("literate: note: read ")]
 
 
 def temp_files(folder: Path) -> list[str]:

@@ -112,7 +112,9 @@ def read(
     ),
     out: Path = typer.Option(Path("literate-out"), help="Output folder."),
     max_patches: int | None = MAX_PATCHES,
-    device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or mps."),
+    device: str | None = typer.Option(
+        None, help="cpu, cuda, cuda:N or mps (default: cpu; on Ray, an actor's GPU if any)."
+    ),
     dtype: str = typer.Option("float32", help="float32, bfloat16 or float16."),
     batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
     max_new_tokens: int | None = typer.Option(None, min=1, help="Answer length limit per page."),
@@ -125,14 +127,27 @@ def read(
         None, min=1, help="Beam search width (default: the checkpoint's, else 1: greedy)."
     ),
     dpi: int = typer.Option(200, min=36, max=1200, help="PDF rasterisation resolution."),
+    formats: str = typer.Option(
+        "json,md,boxes",
+        "--format",
+        help="Outputs per input, comma-separated: json, md, txt, hocr, alto, pdf (searchable: "
+        "the page images under an invisible text layer), boxes (page 1 with its line boxes).",
+    ),
+    skip_existing: bool = typer.Option(
+        False, help="Skip inputs whose outputs are all there and newer than the input."
+    ),
+    workers: int = typer.Option(1, min=1, help="Read files in N processes, one engine each."),
     quiet: bool = typer.Option(False, help="Write the outputs without printing them."),
 ) -> int:
     """Read images and PDFs into text lines with boxes and Markdown."""
     from literate.reader.engines import READ_TASKS
+    from literate.reader.formats import parse_formats
     from literate.reader.run import read_command
 
     if task not in READ_TASKS:
         raise BadValueError(f"--task {task}: choose one of {', '.join(READ_TASKS)}")
+    kwargs = dict(max_patches=max_patches, dtype=dtype, batch_size=batch_size,
+                  max_new_tokens=max_new_tokens, tiling=tiling, num_beams=num_beams)  # fmt: skip
     return read_command(  # make_engine hands Tesseract only the options it takes
         inputs,
         out,
@@ -141,13 +156,11 @@ def read(
         model,
         quiet,
         dpi,
-        max_patches=max_patches,
-        device=device,
-        dtype=dtype,
-        batch_size=batch_size,
-        max_new_tokens=max_new_tokens,
-        tiling=tiling,
-        num_beams=num_beams,
+        parse_formats(formats),
+        skip_existing,
+        workers,
+        device=device or "cpu",
+        **kwargs,
     )
 
 

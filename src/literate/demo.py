@@ -61,7 +61,7 @@ def _score_table(console: Console, rows: list[tuple[str, dict, float]]) -> None:
 def read_sample(console: Console, out: Path) -> None:
     from literate.errors import CheckpointError
     from literate.reader.evaluate import load_truth, score_pages
-    from literate.reader.outputs import write_document
+    from literate.reader.formats import write_document
     from literate.reader.reader import Reader
 
     page = SAMPLE_DIR / "page.png"
@@ -78,7 +78,7 @@ def read_sample(console: Console, out: Path) -> None:
         run = bundled.read([page, SAMPLE_DIR / "page.pdf"], "both")
         seconds = time.perf_counter() - start
         for result in run.results:
-            write_document(result.document, result.loaded.pages[0], out, result.stem)
+            write_document(result.document, result.loaded.pages, out, result.stem)
         doc = run.results[0].document
         console.print(doc.pages[0].markdown or "(no text)", markup=False)
         pdf_pages = len(run.results[1].document.pages) if len(run.results) > 1 else 0

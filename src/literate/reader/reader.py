@@ -26,6 +26,18 @@ from literate.reader.engines import READ_TASKS, Engine, make_engine
 from literate.reader.page import Document, Page
 
 
+class Failure(str):
+    """One input that failed: its one-line message (``path: reason``) as a ``str``, and
+    the path it names, for ``failures.jsonl``."""
+
+    path: str
+
+    def __new__(cls, message: str, path: str | Path | None = None) -> Failure:
+        self = super().__new__(cls, message)
+        self.path = str(path) if path is not None else message.split(": ", 1)[0]
+        return self
+
+
 @dataclass
 class ReadResult:
     document: Document
@@ -70,17 +82,26 @@ class Reader:
 
     def iter_read(self, inputs: list[str | Path], task: str = "both") -> Iterator[ReadResult | str]:
         """Yield a ``ReadResult`` per readable document (in input order) and an error line
-        per input that failed."""
+        (a ``Failure``) per input that failed."""
         if task not in READ_TASKS:
             raise BadValueError(f"--task {task}: choose one of {', '.join(READ_TASKS)}")
-        files, errors = collect_inputs(inputs)
+        files, errors = plan_inputs(inputs)
         yield from errors
+        yield from self.iter_files(files, task)
+
+    def iter_files(
+        self, files: list[tuple[Path, str]], task: str = "both"
+    ) -> Iterator[ReadResult | Failure]:
+        """``iter_read`` for planned ``(file, stem)`` pairs: documents are loaded one at a
+        time and their pages pooled into the engine's batches."""
+        if task not in READ_TASKS:
+            raise BadValueError(f"--task {task}: choose one of {', '.join(READ_TASKS)}")
         pending: list[tuple[LoadedDocument, str]] = []
-        for (path, _), stem in zip(files, output_stems(files), strict=True):
+        for path, stem in files:
             try:
                 loaded = load_document(path, self.dpi, self.max_pixels)
             except DocumentError as e:
-                yield str(e)
+                yield Failure(str(e), path)
                 continue
             pending.append((loaded, stem))
             if sum(len(d.pages) for d, _ in pending) >= self.batch_size:
@@ -126,6 +147,14 @@ class Reader:
                     page.note = "no text found"
             doc = Document(str(loaded.path), self.engine.name, self.engine.model_name, own)
             yield ReadResult(doc, loaded, stem)
+
+
+def plan_inputs(inputs: list[str | Path]) -> tuple[list[tuple[Path, str]], list[Failure]]:
+    """The files ``inputs`` name, each with its output stem, and one ``Failure`` per input
+    that names nothing readable (missing, not a file, a folder without images)."""
+    files, errors = collect_inputs(inputs)
+    stems = output_stems(files)
+    return [(p, s) for (p, _), s in zip(files, stems, strict=True)], [Failure(e) for e in errors]
 
 
 def output_stems(files: list[tuple[Path, Path]]) -> list[str]:
