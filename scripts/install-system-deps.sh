@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages literate needs (OCR baseline, PDF tools, fonts for rendering).
+# Installs the Debian packages literate needs (OCR baseline, PDF tools, fonts for rendering,
+# and chromium + chromium-driver for the browser test of `literate serve`).
 # A quick no-op when they are all there. Needs root or sudo; without either it says what to
 # install and carries on (only the reader's Tesseract engine and page rendering need them).
 # `install-system-deps.sh data` (make data-deps) installs what `literate data real-pages`
@@ -13,6 +14,7 @@ PACKAGES=(
   fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf fonts-crosextra-carlito
   fonts-crosextra-caladea fonts-urw-base35 fonts-linuxlibertine fonts-open-sans
   fonts-roboto-unhinted fonts-ebgaramond fonts-cantarell fonts-sil-charis
+  chromium chromium-driver
 )
 if [ "${1:-}" = "data" ]; then
   PACKAGES=(

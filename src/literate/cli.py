@@ -164,6 +164,34 @@ def read(
     )
 
 
+@app.command()
+def serve(
+    host: str = typer.Option(
+        "127.0.0.1", help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: all)."
+    ),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    engine: str = typer.Option(
+        "auto", help="auto (a PDF page's own text layer, else OCR), pdf, kosmos or tesseract."
+    ),
+    model: str | None = typer.Option(
+        None, help="A Kosmos-2.5 reader: bundled, a hub id or a local directory (as for read)."
+    ),
+    max_upload_mb: float = typer.Option(50, min=0.01, help="Largest upload accepted, in MB."),
+    max_pages: int = typer.Option(200, min=1, help="Most pages one document may have."),
+    dpi: int = typer.Option(200, min=36, max=1200, help="PDF rasterisation resolution."),
+    task: str = typer.Option("both", help="Default task: ocr, md or both."),
+    device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or mps (Kosmos)."),
+) -> int:
+    """Serve a web page and a JSON API for reading documents (the model is loaded once)."""
+    from literate.serve.app import Settings, serve_command
+
+    settings = Settings(
+        engine=engine, model=model, host=host, port=port, max_upload_mb=max_upload_mb,
+        max_pages=max_pages, dpi=dpi, task=task, device=device,
+    )  # fmt: skip
+    return serve_command(settings)
+
+
 @train_app.command("lm")
 def train_lm_cmd(
     out: Path = typer.Option(..., help="Run directory: final model, tokenizer, checkpoints."),
