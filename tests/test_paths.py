@@ -93,3 +93,17 @@ def test_eval_and_train_with_an_unreachable_hub_id_are_one_line(tmp_path, capsys
         err = capsys.readouterr().err.strip().splitlines()
         assert code == 2 and len(err) == 1 and "org/name: no such folder" in err[0], (args, err)
     assert not (tmp_path / "r").exists()
+
+
+def test_checkpoints_are_the_override_else_the_package_copy_else_the_repository(
+    monkeypatch, tmp_path
+):
+    packaged, repo = tmp_path / "site-packages" / "literate" / "checkpoints", tmp_path / "repo"
+    monkeypatch.setattr(paths, "PACKAGED_CHECKPOINTS", packaged)
+    monkeypatch.setattr(paths, "REPO_CHECKPOINTS", repo)
+    monkeypatch.delenv("LITERATE_CHECKPOINTS", raising=False)
+    assert paths.checkpoints_dir() == repo  # an editable install: no copy in the package
+    packaged.mkdir(parents=True)
+    assert paths.checkpoints_dir() == packaged  # a wheel
+    monkeypatch.setenv("LITERATE_CHECKPOINTS", str(tmp_path / "mine"))
+    assert paths.checkpoints_dir() == tmp_path / "mine"

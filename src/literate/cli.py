@@ -137,6 +137,13 @@ def read(
         False, help="Skip inputs whose outputs are all there and newer than the input."
     ),
     workers: int = typer.Option(1, min=1, help="Read files in N processes, one engine each."),
+    ray_address: str | None = typer.Option(
+        None,
+        "--ray",
+        metavar="ADDRESS",
+        help="Read on a Ray cluster: auto (the one this machine joined), ray://HOST:10001, or "
+        "local (start one here); one engine per actor. Needs literate[ray].",
+    ),
     quiet: bool = typer.Option(False, help="Write the outputs without printing them."),
 ) -> int:
     """Read images and PDFs into text lines with boxes and Markdown."""
@@ -148,6 +155,15 @@ def read(
         raise BadValueError(f"--task {task}: choose one of {', '.join(READ_TASKS)}")
     kwargs = dict(max_patches=max_patches, dtype=dtype, batch_size=batch_size,
                   max_new_tokens=max_new_tokens, tiling=tiling, num_beams=num_beams)  # fmt: skip
+    if ray_address is not None:
+        if workers > 1:
+            raise BadValueError("--workers: with --ray, Ray sizes the pool of actors; drop one")
+        from literate.reader.ray import ray_read_command
+
+        return ray_read_command(
+            inputs, out, ray_address, task, engine, model, dpi, parse_formats(formats),
+            skip_existing, quiet, device=device, **kwargs,
+        )  # fmt: skip
     return read_command(  # make_engine hands Tesseract only the options it takes
         inputs,
         out,

@@ -1,7 +1,8 @@
 """Where the bundled checkpoints live.
 
-They are committed under ``checkpoints/`` at the repository root (the package is installed
-in editable mode by the Makefile); ``LITERATE_CHECKPOINTS`` points elsewhere.
+They are committed once, under ``checkpoints/`` at the repository root, where an editable
+install (the Makefile's) reads them; a wheel carries a copy as ``literate/checkpoints/``
+(setup.py puts it there at build time). ``LITERATE_CHECKPOINTS`` points elsewhere.
 """
 
 from __future__ import annotations
@@ -18,9 +19,17 @@ HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")  # org/name, as the Hugging
 HUB_TIMEOUT_S = 3.0  # how long the hub (or the proxy to it) may take to take a connection
 
 
+PACKAGED_CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints"  # in a wheel
+REPO_CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"  # editable install
+
+
 def checkpoints_dir() -> Path:
+    """``LITERATE_CHECKPOINTS`` if set; else the installed package's own copy, if it has
+    one (a wheel); else the repository's ``checkpoints/`` (an editable install)."""
     env = os.environ.get("LITERATE_CHECKPOINTS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "checkpoints"
+    if env:
+        return Path(env)
+    return PACKAGED_CHECKPOINTS if PACKAGED_CHECKPOINTS.is_dir() else REPO_CHECKPOINTS
 
 
 def resolve_model(name: str) -> str:
