@@ -48,6 +48,9 @@ class Plan:
     mask_tokens: int
     memory_tokens: tuple[int, ...]  # text lengths for the memory-growth runs
     budgets: tuple[int, ...] = BUDGETS
+    recall_distances: tuple[int, ...] = (64, 256, 1024)  # filler tokens, fact to question
+    recall_cases: int = 24  # per distance (the same cases for every policy)
+    recall_budget: int = 128
 
 
 def plan(quick: bool) -> Plan:
@@ -60,6 +63,9 @@ def plan(quick: bool) -> Plan:
             mask_tokens=2048,
             memory_tokens=(512, 1024),
             budgets=(64, 128),
+            recall_distances=(32, 256),
+            recall_cases=4,
+            recall_budget=64,
         )
     return Plan(
         steps=300,
@@ -263,6 +269,7 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
                 "tokens": r.tokens,
                 "tokens_per_s": r.tokens_per_s,
                 "peak_cache_tokens": r.peak_cache_tokens,
+                "text_tokens": p.tokens_per_doc,  # tokens per evaluated text (at most)
             }
         )
     # exactness on the trained sentinel model: streaming with eviction vs one masked forward
@@ -285,6 +292,7 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
         for n in p.memory_tokens
     ]
     cost = mask_cost(model, p.mask_tokens)
+    recall = _recall(models, p, tok)
     out = Path(json_path)
     payload = {
         "plan": asdict(p),
@@ -293,6 +301,7 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
         "stream_vs_masked_max_abs_diff": diff,
         "long_text": long_rows,
         "mask_cost": cost,
+        "recall": recall,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     payload["figure"] = plot(rows, out.with_suffix(".png"))
@@ -328,8 +337,36 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
         f"streaming vs masked max abs diff: {diff:.2e}; {cost['tokens']:,}-token mask: "
         f"{cost['build_s']:.3f} s = {100 * cost['build_share']:.1f} % of a forward pass"
     )
+    recall_table = Table(title=f"pass-key recall (chance {recall[0]['chance']:.3f})")
+    for c in ("model", "policy", "budget", "distance", "accuracy", "n"):
+        recall_table.add_column(c, justify="right")
+    for r in recall:
+        recall_table.add_row(r["model"], r["policy"], str(r["budget"] or "–"),
+                             f"{r['distance']:,}", f"{r['accuracy']:.2f}", str(r["n"]))  # fmt: skip
+    console.print(recall_table)
     console.print(f"JSON: {out}")
     return payload
+
+
+def _recall(models: dict[str, str], p: Plan, tok) -> list[dict]:
+    """Pass-key recall at each distance: the baseline under full, window and sinks, the
+    sentinel model under sentinel, all at ``recall_budget`` (fillers: test plays)."""
+    from literate.data.tokenizer import load_tokenizer
+    from literate.lm.train import load_model
+    from literate.sentinel.recall import recall_rows
+
+    filler_text = _long_text(max(p.recall_distances) + 64, tok)
+    rows = []
+    b = p.recall_budget
+    for name, cases in (
+        ("baseline", [("full", None), ("window", b), ("sinks", b)]),
+        ("sentinel", [("sentinel", b)]),
+    ):
+        tokenizer, model = load_tokenizer(models[name]), load_model(models[name])
+        filler = tokenizer(filler_text, add_special_tokens=False)["input_ids"]
+        rows += recall_rows(model, tokenizer, name, cases, list(p.recall_distances), filler,
+                            p.recall_cases, SENTINEL)  # fmt: skip
+    return rows
 
 
 def plot(rows: list[dict], path: Path) -> str:

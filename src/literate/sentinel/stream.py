@@ -16,6 +16,7 @@ budget, and the logits equal those of one forward pass with the equivalent mask.
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from dataclasses import dataclass, replace
@@ -154,6 +155,18 @@ class StreamResult:
     seconds: float
 
 
+@dataclass
+class Prefilled:
+    """A prompt streamed under a policy: the streamer, the last token's logits, the next
+    position, and the open chunk's index and length."""
+
+    streamer: Streamer
+    logits: torch.Tensor
+    position: int
+    chunk: int
+    in_chunk: int
+
+
 class Streamer:
     """One token at a time through the model under a policy, evicting before each token
     every cached key that no query from that token on may see."""
@@ -165,6 +178,16 @@ class Streamer:
         self.fed = 0  # tokens fed so far: the next token's index
         self.ordinary = 0  # ordinary tokens fed so far
         self.peak = 0
+
+    def fork(self) -> Streamer:
+        """A copy that continues independently (its own cache; the model is shared)."""
+        twin = Streamer.__new__(Streamer)
+        twin.model, twin.policy = self.model, self.policy
+        twin.cache = copy.deepcopy(self.cache)
+        twin.cached, twin.fed, twin.ordinary, twin.peak = (
+            self.cached, self.fed, self.ordinary, self.peak,
+        )  # fmt: skip
+        return twin
 
     @torch.no_grad()
     def feed(self, token: int, position: int, chunk: int, sentinel: bool) -> torch.Tensor:
@@ -331,20 +354,12 @@ class SentinelStream:
         ordinary token before it, never by an ``<SR>``, and ``<SR>`` is never generated:
         the positions training teaches (``prepare_sentinels``)."""
         cfg, tok = self.config, self.tokenizer
-        ids, lengths = chunk_text(prompt, tok, cfg)
-        streamer = Streamer(self.model, self.policy)
-        position, logits, i = 0, None, 0
-        for c, n in enumerate(lengths):  # every prompt chunk but the open last one gets <SR>
-            for _ in range(n):
-                logits = streamer.feed(ids[i], position, c, False)
-                i, position = i + 1, position + 1
-            if self.sr_id is not None and c < len(lengths) - 1:
-                streamer.feed(self.sr_id, self._sr_position(position), c, True)
-                position += cfg.sr_position == "continue"
-        chunk = len(lengths) - 1
+        state = self.prefill(prompt)
+        streamer, logits = state.streamer, state.logits
+        position, chunk = state.position, state.chunk
         gen = torch.Generator().manual_seed(seed)
         new: list[int] = []
-        in_chunk = lengths[-1]
+        in_chunk = state.in_chunk
         for _ in range(max_new_tokens):
             if self.sr_id is not None:  # <SR> is inserted, never predicted (nor trained to be)
                 logits = logits.clone()
@@ -371,6 +386,34 @@ class SentinelStream:
                 chunk, in_chunk = chunk + 1, 0
         self.last_peak_cache = streamer.peak
         return tok.decode(new, skip_special_tokens=True)
+
+    def prefill(self, prompt: str) -> Prefilled:
+        """Stream ``prompt`` under the policy, ``<SR>`` after every chunk but the open last
+        one, and return the state a continuation starts from."""
+        cfg = self.config
+        ids, lengths = chunk_text(prompt, self.tokenizer, cfg)
+        streamer = Streamer(self.model, self.policy)
+        position, logits, i = 0, None, 0
+        for c, n in enumerate(lengths):
+            for _ in range(n):
+                logits = streamer.feed(ids[i], position, c, False)
+                i, position = i + 1, position + 1
+            if self.sr_id is not None and c < len(lengths) - 1:
+                streamer.feed(self.sr_id, self._sr_position(position), c, True)
+                position += cfg.sr_position == "continue"
+        return Prefilled(streamer, logits, position, len(lengths) - 1, lengths[-1])
+
+    def continuation_nll(self, state: Prefilled, tokens: list[int]) -> float:
+        """Summed NLL of ``tokens`` right after the prefilled prompt, in the open chunk
+        (the state is left as it was: the continuation runs on a fork of its cache)."""
+        streamer, logits, position = state.streamer.fork(), state.logits, state.position
+        total = 0.0
+        for k, token in enumerate(tokens):
+            total -= float(torch.log_softmax(logits, -1)[token])
+            if k + 1 < len(tokens):
+                logits = streamer.feed(token, position, state.chunk, False)
+                position += 1
+        return total
 
     def _sr_position(self, next_position: int) -> int:
         return next_position - 1 if self.config.sr_position == "shared" else next_position
