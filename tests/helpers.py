@@ -1,6 +1,9 @@
 """Test helpers shared by several test modules."""
 
+from pathlib import Path
+
 import torch
+from PIL import Image, ImageDraw
 from transformers import TrainerCallback
 
 
@@ -163,3 +166,11 @@ def policy_allowed(name, budget, cfg, chunk, sent, rows=None):
                 ok = local or summary or sink
             out[q, k] = ok
     return out
+
+
+def text_page(path: Path, text: str = "Hello reader") -> Path:
+    """A one-line image page that Tesseract reads, saved at ``path``."""
+    img = Image.new("RGB", (360, 90), "white")
+    ImageDraw.Draw(img).text((10, 30), text, fill="black", font_size=28)
+    img.save(path)
+    return path

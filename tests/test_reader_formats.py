@@ -8,10 +8,10 @@ import io
 import json
 import shutil
 import subprocess
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from helpers import text_page
 from PIL import Image, ImageDraw
 
 from literate.cli import main
@@ -177,13 +177,6 @@ def test_every_format_has_its_own_file(tmp_path):
 # --- the command line ------------------------------------------------------------------
 
 
-def page_png(path: Path, text: str = "Hello reader") -> Path:
-    img = Image.new("RGB", (360, 90), "white")
-    ImageDraw.Draw(img).text((10, 30), text, fill="black", font_size=28)
-    img.save(path)
-    return path
-
-
 def run(capsys, *args):
     code = main([str(a) for a in args])
     out = capsys.readouterr()
@@ -191,7 +184,7 @@ def run(capsys, *args):
 
 
 def test_read_writes_the_formats_asked_for(tmp_path, capsys):
-    src = page_png(tmp_path / "a.png")
+    src = text_page(tmp_path / "a.png")
     out = tmp_path / "out"
     code, _, _ = run(capsys, "read", src, "--engine", "tesseract", "--out", out, "--format",
                      "txt,pdf,alto")  # fmt: skip
@@ -201,7 +194,7 @@ def test_read_writes_the_formats_asked_for(tmp_path, capsys):
 
 
 def test_an_unknown_format_is_one_line_and_exit_2(tmp_path, capsys):
-    src = page_png(tmp_path / "a.png")
+    src = text_page(tmp_path / "a.png")
     code, _, err = run(capsys, "read", src, "--out", tmp_path / "o", "--format", "json,docx")
     assert code == 2 and err == [
         "literate: error: --format docx: choose from json,md,txt,hocr,alto,pdf,boxes"
@@ -209,7 +202,7 @@ def test_an_unknown_format_is_one_line_and_exit_2(tmp_path, capsys):
 
 
 def test_skip_existing_skips_complete_outputs_and_rereads_a_newer_input(tmp_path, capsys):
-    a, b = page_png(tmp_path / "a.png"), page_png(tmp_path / "b.png", "Second page")
+    a, b = text_page(tmp_path / "a.png"), text_page(tmp_path / "b.png", "Second page")
     out = tmp_path / "out"
     args = ["read", a, b, "--engine", "tesseract", "--out", out, "--quiet", "--skip-existing"]
     assert run(capsys, *args)[0] == 0
@@ -220,14 +213,14 @@ def test_skip_existing_skips_complete_outputs_and_rereads_a_newer_input(tmp_path
     assert (out / "a.json").stat().st_mtime_ns == before
     assert err[-1].startswith("literate: note: read 1 of 2 inputs (1 pages) in ")
     assert err[-1].endswith("; 1 skipped (outputs complete)")
-    page_png(a, "Changed page")  # newer than its outputs
+    text_page(a, "Changed page")  # newer than its outputs
     code, _, err = run(capsys, *args)
     assert code == 0 and "Changed" in (out / "a.md").read_text()
     assert err[-1].endswith("; 1 skipped (outputs complete)")
 
 
 def test_failures_are_listed_in_a_manifest_removed_after_a_clean_run(tmp_path, capsys):
-    good = page_png(tmp_path / "good.png")
+    good = text_page(tmp_path / "good.png")
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     out = tmp_path / "out"
@@ -245,7 +238,7 @@ def test_failures_are_listed_in_a_manifest_removed_after_a_clean_run(tmp_path, c
 
 
 def test_workers_write_what_one_process_writes(tmp_path, capsys):
-    files = [page_png(tmp_path / f"p{i}.png", f"Page number {i}") for i in range(3)]
+    files = [text_page(tmp_path / f"p{i}.png", f"Page number {i}") for i in range(3)]
     bad = tmp_path / "bad.png"
     bad.write_text("not an image")
     one, two = tmp_path / "one", tmp_path / "two"

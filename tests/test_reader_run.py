@@ -8,18 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from helpers import text_page
 
 from literate.cli import main
 from literate.reader import Reader
 from literate.reader.reader import output_stems
-
-
-def page(path: Path, text: str = "Hello reader") -> Path:
-    img = Image.new("RGB", (360, 90), "white")
-    ImageDraw.Draw(img).text((10, 30), text, fill="black", font_size=28)
-    img.save(path)
-    return path
 
 
 def run(capsys, *args):
@@ -36,7 +29,7 @@ def temp_files(folder: Path) -> list[str]:
 
 
 def test_a_folder_where_an_output_goes_fails_that_input_alone(tmp_path, capsys):
-    good, one = page(tmp_path / "good.png"), page(tmp_path / "one.png", "One more")
+    good, one = text_page(tmp_path / "good.png"), text_page(tmp_path / "one.png", "One more")
     out = tmp_path / "out"
     (out / "good.json").mkdir(parents=True)
     code, _, err = run(capsys, "read", good, one, "--engine", "tesseract", "--out", out, "--quiet")
@@ -52,7 +45,7 @@ def test_a_folder_where_an_output_goes_fails_that_input_alone(tmp_path, capsys):
 def test_an_out_that_cannot_be_a_folder_is_refused_before_the_model_loads(
     tmp_path, capsys, monkeypatch, kind
 ):
-    good = page(tmp_path / "good.png")
+    good = text_page(tmp_path / "good.png")
     out = {
         "file": tmp_path / "taken",
         "proc": Path("/proc/literate-out"),
@@ -71,8 +64,8 @@ def test_an_out_that_cannot_be_a_folder_is_refused_before_the_model_loads(
 
 
 def test_inputs_sharing_a_stem_all_keep_their_suffix(tmp_path, capsys):
-    a_jpg, a_png = page(tmp_path / "a.jpg"), page(tmp_path / "a.png")
-    b = page(tmp_path / "b.png")
+    a_jpg, a_png = text_page(tmp_path / "a.jpg"), text_page(tmp_path / "a.png")
+    b = text_page(tmp_path / "b.png")
     out = tmp_path / "out"
     code, _, _ = run(capsys, "read", a_jpg, a_png, b, "--engine", "tesseract", "--out", out)
     assert code == 0
@@ -91,7 +84,7 @@ def test_output_stems_do_not_depend_on_the_order():
 
 
 def test_a_replaced_reading_is_said(tmp_path, capsys):
-    good = page(tmp_path / "good.png")
+    good = text_page(tmp_path / "good.png")
     out = tmp_path / "out"
     code, first, _ = run(capsys, "read", good, "--engine", "tesseract", "--out", out)
     assert code == 0 and "(replaced" not in first
@@ -102,7 +95,7 @@ def test_a_replaced_reading_is_said(tmp_path, capsys):
 
 
 def test_a_model_with_tesseract_is_noted_not_loaded(tmp_path, capsys):
-    good = page(tmp_path / "good.png")
+    good = text_page(tmp_path / "good.png")
     code, _, err = run(
         capsys, "read", good, "--engine", "tesseract", "--model", "nobody/nothing", "--out",
         tmp_path / "out", "--quiet",
@@ -114,7 +107,7 @@ def test_a_model_with_tesseract_is_noted_not_loaded(tmp_path, capsys):
 def test_an_unreadable_file_among_readable_ones_fails_alone(tmp_path, capsys, monkeypatch):
     import builtins
 
-    a, b, c = (page(tmp_path / f"{n}.png", f"Page {n}") for n in "abc")
+    a, b, c = (text_page(tmp_path / f"{n}.png", f"Page {n}") for n in "abc")
     real_open = builtins.open
 
     def fake_open(file, *args, **kwargs):
@@ -135,7 +128,7 @@ def test_an_unreadable_sub_folder_is_an_error_not_silence(tmp_path, capsys, monk
 
     for sub in ("a", "b"):
         (tmp_path / "in" / sub).mkdir(parents=True)
-        page(tmp_path / "in" / sub / "x.png")
+        text_page(tmp_path / "in" / sub / "x.png")
     real_scandir = os.scandir
 
     def fake_scandir(path="."):
@@ -171,9 +164,9 @@ def test_a_fifo_is_named_as_one(tmp_path, capsys):
 def test_eval_reader_reports_an_unreadable_page_and_scores_the_rest(tmp_path, capsys):
     pages = tmp_path / "pages"
     pages.mkdir()
-    page(pages / "good.png")
+    text_page(pages / "good.png")
     (pages / "good.md").write_text("Hello reader\n")
-    page(pages / "bad.png")
+    text_page(pages / "bad.png")
     (pages / "bad.json").write_text("{not json")
     (pages / "empty.png").write_bytes(b"")
     (pages / "empty.md").write_text("x\n")
