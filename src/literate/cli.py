@@ -24,6 +24,7 @@ from literate.cli_data import data_app
 from literate.errors import BadValueError, LiterateError
 from literate.lm.train_config import LMTrainConfig
 from literate.plora.config import AdapterOptions
+from literate.reader.formats import DEFAULT_FORMATS
 from literate.reader.train.config import ReaderTrainConfig
 from literate.sentinel.config import SentinelConfig
 
@@ -128,7 +129,7 @@ def read(
     ),
     dpi: int = typer.Option(200, min=36, max=1200, help="PDF rasterisation resolution."),
     formats: str = typer.Option(
-        "json,md,boxes",
+        ",".join(DEFAULT_FORMATS),
         "--format",
         help="Outputs per input, comma-separated: json, md, txt, hocr, alto, pdf (searchable: "
         "the page images under an invisible text layer), boxes (page 1 with its line boxes).",

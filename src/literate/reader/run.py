@@ -54,8 +54,7 @@ def write_result(
     notes = [f"{loaded.path}: {n}" for n in loaded.notes]
     notes += [f"{loaded.path}: page {p.page}: {p.note}" for p in doc.pages if p.note]
     result = FileResult(str(loaded.path), item.stem, len(doc.pages), notes=notes)
-    paths = output_paths(out, item.stem, formats)
-    result.replaced = any(p.exists() for p in paths.values())
+    result.replaced = any(p.exists() for p in output_paths(out, item.stem, formats).values())
     try:
         written = write_document(doc, loaded.pages, out, item.stem, formats, dpi)
         result.paths = [str(p) for p in written]
