@@ -5,9 +5,11 @@
 # install and carries on (only the reader's Tesseract engine and page rendering need them).
 # `install-system-deps.sh data` (make data-deps) installs what `literate data real-pages`
 # reads instead: Debian documentation packages holding real PDFs from several producers
-# (pdfTeX, ReportLab, texinfo), and groff for `man -Tpdf`. Never the packages an independent
-# evaluation reserves (texlive-publishers-doc, c++-annotations-pdf, gri-pdf-doc,
-# auto-multiple-choice-doc-pdf, docbook-xsl-doc-pdf, libtasn1-doc, shared-mime-info).
+# (pdfTeX, ReportLab, texinfo), and groff for `man -Tpdf`; and the documentation packages
+# whose man pages, info manuals and HTML make the `debian-docs` LM corpus. Never the
+# packages an independent evaluation reserves (texlive-publishers-doc, c++-annotations-pdf,
+# gri-pdf-doc, auto-multiple-choice-doc-pdf, docbook-xsl-doc-pdf, libtasn1-doc,
+# shared-mime-info).
 set -euo pipefail
 PACKAGES=(
   tesseract-ocr poppler-utils libpango-1.0-0 libpangoft2-1.0-0
@@ -20,6 +22,7 @@ if [ "${1:-}" = "data" ]; then
   PACKAGES=(
     r-doc-pdf python-reportlab-doc why3-doc-pdf siscone-doc-pdf camlidl-doc freefem-doc
     texlive-latex-recommended-doc groff poppler-utils
+    python3-doc debian-reference-en r-doc-info bash-doc git-doc manpages-dev
   )
 fi
 missing=()

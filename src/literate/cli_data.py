@@ -73,6 +73,32 @@ def data_real_pages_cmd(
     )
 
 
+@data_app.command("debian-docs")
+def data_debian_docs_cmd(
+    out: Path | None = typer.Option(
+        None, help="Corpus folder (default: LITERATE_DEBIAN_DOCS or ~/.cache)."
+    ),
+    workers: int = typer.Option(2, min=1, help="Processes."),
+) -> None:
+    """Build the 'debian-docs' LM corpus: English man pages (typeset by groff), info
+    manuals and HTML documentation of the installed Debian packages (`make data-deps`
+    installs the recipe's), never the reserved packages'."""
+    from rich.progress import Progress
+
+    from literate.data.debian_docs import build_debian_docs, cache_dir
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("extracting documentation text", total=None)
+        manifest = build_debian_docs(
+            out, workers, progress=lambda i, n: bar.update(task, completed=i, total=n)
+        )
+    kinds = ", ".join(f"{k} {v:,}" for k, v in manifest["by_kind"].items())
+    typer.echo(
+        f"{manifest['documents']:,} documents ({kinds}), {manifest['characters']:,} characters, "
+        f"from {len(manifest['packages'])} packages in {out or cache_dir()}"
+    )
+
+
 @data_app.command("fetch-readmes")
 def data_fetch_readmes_cmd(
     dest: Path | None = typer.Option(

@@ -1,4 +1,5 @@
-"""Offline text corpora: Shakespeare's plays, package READMEs, and the user's own files.
+"""Offline text corpora: Shakespeare's plays, package READMEs, Debian documentation text
+(``debian_docs.py``), and the user's own files.
 
 A corpus is a list of ``TextDocument``s. Splits are made by document (see ``splits.py``), so
 every document carries a stable id.
@@ -26,7 +27,7 @@ from rich.progress import track
 
 from literate.errors import InputNotFoundError, UnknownCorpusError
 
-BUILTIN_CORPORA = ("shakespeare", "readmes", "random")
+BUILTIN_CORPORA = ("shakespeare", "readmes", "debian-docs", "random")
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text"}
 
 # READMEs shorter than this are mostly a title and a link; longer ones are API dumps.
@@ -233,6 +234,10 @@ def load_corpus(name: str) -> list[TextDocument]:
         return readmes()
     if name == "random":
         return random_strings()
+    if name == "debian-docs":
+        from literate.data.debian_docs import debian_docs  # it imports this module
+
+        return debian_docs()
     path = Path(name).expanduser()
     if path.exists():
         return user_files(path)

@@ -43,6 +43,9 @@ RESERVED = (
     "libtasn1-doc",
     "shared-mime-info",
 )
+# PDFs that are another source under a second name: bash-doc's bash.pdf is `man bash`,
+# which the groff sources below typeset (the two could fall into different splits)
+NOT_SOURCES = ("bash-doc", "bash")
 DOC_ROOT = Path("/usr/share/doc")
 # man pages of packages every Debian system has; groff sets them (its gropdf producer)
 MAN_PAGES = (
@@ -64,7 +67,7 @@ class Source:
 def reserved_paths() -> set[Path]:
     """Files the reserved packages installed (their PDFs are never ours to use)."""
     out: set[Path] = set()
-    for pkg in RESERVED:
+    for pkg in (*RESERVED, *NOT_SOURCES):
         proc = subprocess.run(["dpkg", "-L", pkg], capture_output=True, text=True)
         out.update(Path(line) for line in proc.stdout.splitlines() if line)
     return out
@@ -78,7 +81,7 @@ def installed_sources(root: Path = DOC_ROOT) -> list[Source]:
         name = p.name.lower()
         if not (name.endswith(".pdf") or name.endswith(".pdf.gz")) or not p.is_file():
             continue
-        if p in banned or any(f"/{pkg}/" in str(p) for pkg in RESERVED):
+        if p in banned or any(f"/{pkg}/" in str(p) for pkg in (*RESERVED, *NOT_SOURCES)):
             continue
         found.append(Source(f"doc:{p.relative_to(root)}", "pdf", p))
     if shutil.which("man") and shutil.which("groff"):
