@@ -122,3 +122,21 @@ def test_a_corpus_too_short_for_a_block_fails_in_one_line_and_leaves_nothing(nan
     with pytest.raises(BadValueError, match=r"split has \d+ tokens, fewer than one block"):
         train_lm(nano_cfg("short", corpus=str(tmp_path / "short.txt")))
     assert not (tmp_path / "short").exists()  # no tokenizer.json, no run_config.json
+
+
+def test_continued_training_on_longer_blocks_grows_the_context_and_resumes_exactly(nano_cfg):
+    """The long-context recipe (a base trained on short blocks, continued on blocks beyond
+    its max_position_embeddings): the saved config says the new length, and an interrupted
+    and resumed run ends at the uninterrupted run's weights."""
+    base = train_lm(nano_cfg("base", max_steps=4))["config"]["out"]
+    assert load_model(base).config.max_position_embeddings == 512
+    long = dict(base=base, tokenizer=None, block_size=640, batch_size=2, max_steps=8)
+    straight = train_lm(nano_cfg("long", **long))
+    with pytest.raises(KeyboardInterrupt):
+        train_lm(nano_cfg("long-broken", **long), callbacks=[Interrupt(at=6)])
+    resumed = train_lm(nano_cfg("long-broken", resume=True, **long))
+    assert resumed["resumed_from"] == "checkpoint-4"
+    assert load_model(straight["config"]["out"]).config.max_position_embeddings == 640
+    a = load_file(f"{straight['config']['out']}/model.safetensors")
+    b = load_file(f"{resumed['config']['out']}/model.safetensors")
+    assert max((a[k] - b[k]).abs().max().item() for k in a) <= 1e-5

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from literate.errors import CheckpointError
 
-BUNDLED = {"bundled": "lm-base", "lm-base": "lm-base"}
+BUNDLED = {"bundled": "lm-base", "lm-base": "lm-base", "lm-long": "lm-long"}
 BUNDLED_READER = "reader-small"
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")  # org/name, as the Hugging Face hub has them
 HUB_TIMEOUT_S = 3.0  # how long the hub (or the proxy to it) may take to take a connection

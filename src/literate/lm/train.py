@@ -101,8 +101,14 @@ def build_model(cfg: LMTrainConfig, tok: PreTrainedTokenizerBase) -> PreTrainedM
     set_seed(cfg.seed)
     if cfg.base:
         model = load_model(cfg.base)
+        # a base trained on shorter blocks now learns longer ones (RoPE has no table to grow)
+        limit = getattr(model.config, "max_position_embeddings", None)
+        if limit is not None and cfg.block_size > limit:
+            model.config.max_position_embeddings = cfg.block_size
     else:
-        model = LlamaForCausalLM(llama_config(cfg.preset, vocab_size=len(tok)))
+        preset = llama_config(cfg.preset, vocab_size=len(tok))
+        preset.max_position_embeddings = max(preset.max_position_embeddings, cfg.block_size)
+        model = LlamaForCausalLM(preset)
     if len(tok) > model.get_input_embeddings().weight.shape[0]:
         model.resize_token_embeddings(len(tok))
     return model
