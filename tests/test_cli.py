@@ -178,6 +178,14 @@ def test_bad_numbers_are_refused_at_the_option_before_any_model_loads(
     assert err.startswith("literate: error: Invalid value for '--") and needle in err
 
 
+def test_bench_sentinel_takes_one_plan(capsys, tmp_path):
+    code, _, err = run(capsys, "bench", "sentinel", "--quick", "--long", "--work", str(tmp_path))
+    assert code == 2 and err == (
+        "literate: error: --quick and --long are two different plans: give one\n"
+    )
+    assert not list(tmp_path.iterdir())
+
+
 def test_the_engine_refuses_bad_numbers_before_loading(monkeypatch):
     from literate.errors import BadValueError
     from literate.reader.engines.kosmos import KosmosEngine

@@ -168,3 +168,8 @@ def test_streamed_eval_of_a_sentinel_model(tmp_path, corpus_dir, nano_tokenizer)
     assert window.peak_cache_tokens <= 16 and math.isfinite(window.perplexity)
     with pytest.raises(BadValueError, match="not trained with <SR> sentinels"):
         stream_perplexity(plain, str(corpus_dir), "sentinel", 24)
+    # long-text runs score only documents long enough (here: none of 10**6 tokens)
+    short = stream_perplexity(plain, str(corpus_dir), "full", None, max_tokens=60, min_tokens=60)
+    assert short.tokens == window.tokens
+    with pytest.raises(BadValueError, match="has 1000000 tokens"):
+        stream_perplexity(plain, str(corpus_dir), "full", None, min_tokens=10**6)

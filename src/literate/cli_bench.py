@@ -21,14 +21,17 @@ def _bench_outputs(json_out: Path, work: Path | None) -> None:
         make_folder(work, "--work")
 
 
-def _bench(name: str, quick: bool, json_out: Path | None, work: Path | None, threads: int) -> None:
-    """Both sweeps share one signature: ``run_bench(quick, json, work, threads)``."""
+def _bench(
+    name: str, quick: bool, json_out: Path | None, work: Path | None, threads: int, **extra
+) -> None:
+    """Both sweeps share one signature: ``run_bench(quick, json, work, threads, **extra)``."""
     import importlib
 
-    default = f"benchmarks/results/{name}{'_quick' if quick else ''}.json"
+    suffix = "_quick" if quick else "".join(f"_{k}" for k, v in extra.items() if v)
+    default = f"benchmarks/results/{name}{suffix}.json"
     _bench_outputs(Path(json_out or default), work)
     run_bench = importlib.import_module(f"literate.{name}.bench").run_bench
-    run_bench(quick, str(json_out or default), str(work) if work else None, threads)
+    run_bench(quick, str(json_out or default), str(work) if work else None, threads, **extra)
 
 
 _QUICK = typer.Option(False, help="A small slice (≤ 3 min here).")
@@ -42,9 +45,14 @@ def bench_sentinel_cmd(
     json_out: Path | None = _JSON,
     work: Path | None = _WORK,
     threads: int = THREADS,
+    long: bool = typer.Option(
+        False, help="On the long-context base (lm-long), texts of ≥ 4,096 tokens, budgets to 1,024."
+    ),
 ) -> None:
     """Sentinel tokens vs window/sinks at equal KV budget: perplexity, speed, memory."""
-    _bench("sentinel", quick, json_out, work, threads)
+    if quick and long:
+        raise BadValueError("--quick and --long are two different plans: give one")
+    _bench("sentinel", quick, json_out, work, threads, long=long)
 
 
 @bench_app.command("plora")

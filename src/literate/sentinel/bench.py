@@ -5,7 +5,11 @@ settings and steps, one with ``<SR>`` sentinels (bounded mode) and one without; 
 streamed test perplexity (original tokens only) per policy and budget, streaming throughput
 and peak cache on a long text, the streaming-vs-masked exactness, and the cost of building
 an 8k-token mask relative to one forward pass. Fine-tuned models are kept in the work
-folder, so a rerun skips training.
+folder, so a rerun skips training (and an interrupted one resumes).
+
+``--long`` (issue 22) runs the same comparison on the long-context base ``lm-long``,
+fine-tuned on the debian-docs train split at 2,048-token blocks, scored on test texts of
+≥ 4,096 tokens at budgets 128–1,024, with recall distances up to 16,384 tokens.
 """
 
 from __future__ import annotations
@@ -51,9 +55,34 @@ class Plan:
     recall_distances: tuple[int, ...] = (64, 256, 1024)  # filler tokens, fact to question
     recall_cases: int = 24  # per distance (the same cases for every policy)
     recall_budget: int = 128
+    base: str = "bundled"  # the model both fine-tunes start from
+    corpus: str = "shakespeare"
+    block_size: int = 256
+    batch_size: int = 8
+    lr: float = 1e-3
+    min_doc_tokens: int = 0  # score only test documents at least this long
 
 
-def plan(quick: bool) -> Plan:
+def plan(quick: bool, long: bool = False) -> Plan:
+    if long:  # issue 22: the long-context base on documentation texts of ≥ 4,096 tokens
+        return Plan(
+            steps=300,
+            docs=8,
+            tokens_per_doc=4096,
+            long_tokens=16384,
+            mask_tokens=8192,
+            memory_tokens=(4096, 16384),
+            budgets=(128, 256, 512, 1024),
+            recall_distances=(256, 1024, 4096, 16384),
+            recall_cases=8,
+            recall_budget=256,
+            base="lm-long",
+            corpus="debian-docs",
+            block_size=2048,
+            batch_size=4,
+            lr=3e-4,
+            min_doc_tokens=4096,
+        )
     if quick:
         return Plan(
             steps=20,
@@ -80,7 +109,7 @@ def plan(quick: bool) -> Plan:
 SENTINEL = SentinelConfig(max_chunk_tokens=24, local_chunks=1, sink_tokens=4, mode="bounded")
 
 
-def finetune(work: Path, steps: int, sentinel: bool, threads: int) -> str:
+def finetune(work: Path, p: Plan, sentinel: bool, threads: int) -> str:
     from literate.lm.train import LMTrainConfig, train_lm
     from literate.paths import resolve_model
     from literate.sentinel.training import SentinelFormat
@@ -88,15 +117,16 @@ def finetune(work: Path, steps: int, sentinel: bool, threads: int) -> str:
     out = work / ("sentinel" if sentinel else "baseline")
     if (out / "model.safetensors").is_file() and (out / "train_summary.json").is_file():
         return str(out)
+    steps = p.steps
     train_lm(
         LMTrainConfig(
             out=str(out),
-            corpus="shakespeare",
-            base=resolve_model("bundled"),
+            corpus=p.corpus,
+            base=resolve_model(p.base),
             method="full",
-            block_size=256,
-            batch_size=8,
-            lr=1e-3,
+            block_size=p.block_size,
+            batch_size=p.batch_size,
+            lr=p.lr,
             warmup_steps=max(1, steps // 10),
             max_steps=steps,
             eval_steps=max(1, steps // 4),
@@ -105,19 +135,21 @@ def finetune(work: Path, steps: int, sentinel: bool, threads: int) -> str:
             seed=0,
             keep_best=False,
             threads=threads,
-            overwrite=True,  # a finished run returned above; an interrupted one restarts
+            # a finished run returned above; an interrupted one resumes from its checkpoint
+            resume=(out / "trainer").is_dir(),
+            overwrite=not (out / "trainer").is_dir(),
         ),
         fmt=SentinelFormat(SENTINEL) if sentinel else None,
     )
     return str(out)
 
 
-def _long_text(n_tokens: int, tok) -> str:
+def _long_text(n_tokens: int, tok, corpus: str = "shakespeare") -> str:
     from literate.data.corpora import load_corpus
     from literate.data.splits import get_split
 
     text = ""
-    for doc in get_split(load_corpus("shakespeare"), "test"):
+    for doc in get_split(load_corpus(corpus), "test"):
         text += doc.text
         if len(tok(text, add_special_tokens=False)["input_ids"]) >= n_tokens:
             break
@@ -159,7 +191,9 @@ def mask_cost(model, n: int, repeats: int = 3) -> dict:
     }
 
 
-def long_run(model_dir: str, policy: str, budget: int | None, n_tokens: int, threads: int) -> dict:
+def long_run(
+    model_dir: str, policy: str, budget: int | None, n_tokens: int, threads: int, corpus: str
+) -> dict:
     """Stream ``n_tokens`` of test text with one policy. Run in its own process (see
     ``_long_run_in_process``) so its peak RSS is its own."""
     from literate.data.tokenizer import load_tokenizer
@@ -167,7 +201,7 @@ def long_run(model_dir: str, policy: str, budget: int | None, n_tokens: int, thr
 
     torch.set_num_threads(threads)
     tok, model = load_tokenizer(model_dir), load_model(model_dir)
-    text = _long_text(n_tokens, tok)
+    text = _long_text(n_tokens, tok, corpus)
     gc.collect()
     rss_loaded = _reset_peak_rss()  # loading the corpus peaks higher than streaming does
     score = SentinelStream(model, tok, policy, budget, SENTINEL).score(text, max_tokens=n_tokens)
@@ -212,9 +246,9 @@ def _peak_rss_mb() -> float:
 
 
 def _long_run_in_process(
-    model_dir: str, policy: str, budget: int | None, n_tokens: int, threads: int
+    model_dir: str, policy: str, budget: int | None, n_tokens: int, threads: int, corpus: str
 ) -> dict:
-    args = json.dumps([model_dir, policy, budget, n_tokens, threads])
+    args = json.dumps([model_dir, policy, budget, n_tokens, threads, corpus])
     proc = subprocess.run(
         [sys.executable, "-m", "literate.sentinel.bench", args], capture_output=True, text=True
     )
@@ -224,7 +258,9 @@ def _long_run_in_process(
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int = 2) -> dict:
+def run_bench(
+    quick: bool, json_path: str, work: str | None = None, threads: int = 2, long: bool = False
+) -> dict:
     from rich.console import Console
     from rich.table import Table
 
@@ -233,12 +269,13 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
     from literate.sentinel.evaluate import stream_perplexity
 
     torch.set_num_threads(threads)
-    p = plan(quick)
-    work_dir = Path(work or f"runs/bench-sentinel{'-quick' if quick else ''}")
+    p = plan(quick, long)
+    suffix = "-long" if long else "-quick" if quick else ""
+    work_dir = Path(work or f"runs/bench-sentinel{suffix}")
     work_dir.mkdir(parents=True, exist_ok=True)
     models = {
-        "baseline": finetune(work_dir, p.steps, False, threads),
-        "sentinel": finetune(work_dir, p.steps, True, threads),
+        "baseline": finetune(work_dir, p, False, threads),
+        "sentinel": finetune(work_dir, p, True, threads),
     }
     cases = [("baseline", "full", None), ("sentinel", "full", None), ("sentinel", "paper", None)]
     for budget in p.budgets:
@@ -251,13 +288,14 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
     for model_name, policy, budget in cases:
         r = stream_perplexity(
             models[model_name],
-            "shakespeare",
+            p.corpus,
             policy,
             budget,
             "test",
             p.tokens_per_doc,
             config=SENTINEL,
             max_docs=p.docs,
+            min_tokens=p.min_doc_tokens,
         )
         rows.append(
             {
@@ -274,7 +312,7 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
         )
     # exactness on the trained sentinel model: streaming with eviction vs one masked forward
     tok, model = load_tokenizer(models["sentinel"]), load_model(models["sentinel"])
-    text = _long_text(p.long_tokens, tok)
+    text = _long_text(p.long_tokens, tok, p.corpus)
     stream = SentinelStream(model, tok, "sentinel", 128, SENTINEL)
     ids, lengths = chunk_text(text, tok, SENTINEL)
     lengths = cut_lengths(lengths, 400)
@@ -287,7 +325,7 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
     )
     # throughput, cache and RSS over growing texts: full vs sentinel, one process per run
     long_rows = [
-        _long_run_in_process(models["sentinel"], policy_name, budget, n, threads)
+        _long_run_in_process(models["sentinel"], policy_name, budget, n, threads, p.corpus)
         for policy_name, budget in (("sentinel", 256), ("full", None))
         for n in p.memory_tokens
     ]
@@ -305,9 +343,11 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     payload["figure"] = plot(rows, out.with_suffix(".png"))
-    write_result(out, payload, command_of("bench sentinel", quick=quick, json=json_path))
+    command = command_of("bench sentinel", quick=quick, long=long, json=json_path)
+    write_result(out, payload, command)
     console = Console(width=140)
-    table = Table(title=f"streamed test perplexity ({p.docs} plays × {p.tokens_per_doc} tokens)")
+    title = f"streamed test perplexity ({p.docs} {p.corpus} test texts × {p.tokens_per_doc} tokens)"
+    table = Table(title=title)
     for c in ("model", "policy", "budget", "ppl", "tokens/s", "peak cache"):
         table.add_column(c, justify="right")
     for r in rows:
@@ -350,12 +390,12 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
 
 def _recall(models: dict[str, str], p: Plan, tok) -> list[dict]:
     """Pass-key recall at each distance: the baseline under full, window and sinks, the
-    sentinel model under sentinel, all at ``recall_budget`` (fillers: test plays)."""
+    sentinel model under sentinel, all at ``recall_budget`` (fillers: test texts)."""
     from literate.data.tokenizer import load_tokenizer
     from literate.lm.train import load_model
     from literate.sentinel.recall import recall_rows
 
-    filler_text = _long_text(max(p.recall_distances) + 64, tok)
+    filler_text = _long_text(max(p.recall_distances) + 64, tok, p.corpus)
     rows = []
     b = p.recall_budget
     for name, cases in (

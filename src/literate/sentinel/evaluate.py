@@ -53,8 +53,11 @@ def stream_perplexity(
     max_tokens: int = 2048,
     config: SentinelConfig | None = None,
     max_docs: int | None = None,
+    min_tokens: int = 0,
 ) -> StreamEval:
-    docs = get_split(load_corpus(corpus), split)[:max_docs]
+    """``min_tokens`` > 0 keeps only documents of at least that many tokens (long-text
+    experiments score only texts long enough to overflow the budgets)."""
+    docs = get_split(load_corpus(corpus), split)
     trained = sentinel_config(model_dir)
     if policy in SENTINEL_POLICIES and trained is None:
         raise BadValueError(
@@ -63,7 +66,13 @@ def stream_perplexity(
         )
     cfg = config or trained or SentinelConfig()
     Policy.make(policy, budget, cfg)  # a bad policy or budget fails before the model loads
-    tok, model = load_tokenizer(model_dir), load_model(model_dir)
+    tok = load_tokenizer(model_dir)
+    if min_tokens:
+        docs = [d for d in docs if len(tok(d.text)["input_ids"]) >= min_tokens]
+        if not docs:
+            raise BadValueError(f"no {split} document of {corpus!r} has {min_tokens} tokens")
+    docs = docs[:max_docs]
+    model = load_model(model_dir)
     stream = SentinelStream(model, tok, policy, budget, cfg)
     nll, n, tokens_seen, seconds, peak = 0.0, 0, 0, 0.0, 0
     for doc in track(docs, description=f"{policy} @ {budget}", transient=True):
