@@ -194,3 +194,17 @@ def test_the_engine_refuses_bad_numbers_before_loading(monkeypatch):
     for name in ("max_patches", "max_new_tokens", "batch_size", "num_beams"):
         with pytest.raises(BadValueError, match=f"--{name.replace('_', '-')} 0: need at least 1"):
             KosmosEngine.from_pretrained("bundled", **{name: 0})
+
+
+def test_every_bench_command_finds_its_module():
+    """`bench plora` once imported a module the house move had renamed: every bench command's
+    module must import and take the plans the command offers."""
+    import importlib
+    import inspect
+
+    from literate.cli_bench import BENCH_MODULES
+
+    for name, module in BENCH_MODULES.items():
+        params = inspect.signature(importlib.import_module(module).run_bench).parameters
+        assert list(params)[:4] == ["quick", "json_path", "work", "threads"], name
+        assert "long" in params, name

@@ -97,3 +97,16 @@ def test_best_learning_rate_and_learning_ability():
     assert la["lora"] == pytest.approx(1.0)
     assert la["plora"] == pytest.approx((7.1 - 3.1) / (7.1 - 4.1))
     assert la["full"] is None
+
+
+def test_the_long_sweep_runs_long_enough_and_resumes():
+    from literate.lm.plora_bench import sweep
+
+    specs, budget = sweep(quick=False, long=True)
+    assert budget.steps >= 3000 and budget.checkpoints
+    assert {s.rank for s in specs if s.method != "full"} == {2, 8}
+    for rank in (2, 8):
+        assert any(s.method == "lora" and s.rank == rank for s in specs)
+        ploras = [s for s in specs if s.method == "plora" and s.rank == rank]
+        assert len({s.period for s in ploras}) >= 2 and len({s.momentum for s in ploras}) >= 2
+    assert any(s.method == "full" for s in specs)

@@ -10,6 +10,7 @@ from literate.errors import BadValueError
 
 bench_app = typer.Typer(help="Run a benchmark: prints a table, writes JSON.", no_args_is_help=True)
 THREADS = typer.Option(2, min=1, help="CPU threads.")
+BENCH_MODULES = {"sentinel": "literate.sentinel.bench", "plora": "literate.lm.plora_bench"}
 
 
 def _bench_outputs(json_out: Path, work: Path | None) -> None:
@@ -30,7 +31,7 @@ def _bench(
     suffix = "_quick" if quick else "".join(f"_{k}" for k, v in extra.items() if v)
     default = f"benchmarks/results/{name}{suffix}.json"
     _bench_outputs(Path(json_out or default), work)
-    run_bench = importlib.import_module(f"literate.{name}.bench").run_bench
+    run_bench = importlib.import_module(BENCH_MODULES[name]).run_bench
     run_bench(quick, str(json_out or default), str(work) if work else None, threads, **extra)
 
 
@@ -61,9 +62,12 @@ def bench_plora_cmd(
     json_out: Path | None = _JSON,
     work: Path | None = _WORK,
     threads: int = THREADS,
+    long: bool = typer.Option(False, help="3,000-step runs, each resumable (≈ 2 h here)."),
 ) -> None:
     """PeriodicLoRA vs LoRA vs full fine-tuning: loss, learning ability, rank, memory, time."""
-    _bench("plora", quick, json_out, work, threads)
+    if quick and long:
+        raise BadValueError("--quick and --long are two different plans: give one")
+    _bench("plora", quick, json_out, work, threads, long=long)
 
 
 @bench_app.command("reader")

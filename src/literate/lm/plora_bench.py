@@ -55,12 +55,18 @@ class Budget:
     test_blocks: int = 200
     seed: int = 0
     threads: int = 2
+    checkpoints: bool = False  # save every evaluation, so an interrupted run resumes
 
 
-def sweep(quick: bool) -> tuple[list[RunSpec], Budget]:
+def sweep(quick: bool, long: bool = False) -> tuple[list[RunSpec], Budget]:
     """Full fine-tuning, LoRA per rank, and PeriodicLoRA per rank: the momenta at the middle
-    period (four stages), and the periods (3, 4 and 10 stages) at momentum 0."""
-    if quick:
+    period (four stages), and the periods (3, 4 and 10 stages) at momentum 0. ``long``
+    (issue 22): 3,000 steps, long enough for LoRA to plateau, one learning rate, periods of
+    2, 4 and 10 stages, each run resumable from its last checkpoint."""
+    if long:
+        budget = Budget(steps=3000, checkpoints=True)
+        lrs, ranks, momenta, periods = (1e-3,), (2, 8), (0.0, 0.5), (300, 1500)
+    elif quick:
         budget = Budget(steps=40, eval_blocks=16, test_blocks=32)
         lrs, ranks, momenta, periods = (3e-3,), (2,), (0.0, 0.5), (10,)
     else:
@@ -79,13 +85,14 @@ class StepTimer(TrainerCallback):
     """Seconds spent in training steps (forward, backward, optimizer), evaluation excluded."""
 
     def __init__(self):
-        self.seconds, self._t = 0.0, 0.0
+        self.seconds, self._t, self.steps = 0.0, 0.0, 0
 
     def on_step_begin(self, args, state, control, **kwargs):
         self._t = time.perf_counter()
 
     def on_step_end(self, args, state, control, **kwargs):
         self.seconds += time.perf_counter() - self._t
+        self.steps += 1  # steps of this process (a resumed run times only its own)
 
 
 def update_spectra(base_dir: str, tuned_dir: str) -> dict[str, torch.Tensor]:
@@ -110,6 +117,8 @@ def run_one(spec: RunSpec, budget: Budget, base_dir: str, out_dir: str) -> dict:
     from literate.plora.analysis import effective_rank
 
     steps = budget.steps
+    every = max(1, steps // 6)
+    resume = budget.checkpoints and any((Path(out_dir) / "trainer").glob("checkpoint-*"))
     cfg = LMTrainConfig(
         out=out_dir,
         corpus="shakespeare",
@@ -123,13 +132,15 @@ def run_one(spec: RunSpec, budget: Budget, base_dir: str, out_dir: str) -> dict:
         lr=spec.lr,
         warmup_steps=max(1, steps // 10),
         max_steps=steps,
-        eval_steps=max(1, steps // 6),
-        save_steps=max(1, steps // 6) * 12,  # past the end: no mid-run checkpoint to time
+        eval_steps=every,
+        # short runs: past the end, no mid-run checkpoint; long ones save at each evaluation
+        save_steps=every if budget.checkpoints else every * 12,
         eval_blocks=budget.eval_blocks,
         seed=budget.seed,
         keep_best=False,
         threads=budget.threads,
-        overwrite=True,  # each spec gets a fresh run folder
+        resume=resume,
+        overwrite=not resume,  # else each spec gets a fresh run folder
     )
     timer = StepTimer()
     summary = train_lm(cfg, callbacks=[timer])
@@ -139,6 +150,7 @@ def run_one(spec: RunSpec, budget: Budget, base_dir: str, out_dir: str) -> dict:
     unload_s = sum(u["seconds"] for u in summary["unloads"] or [])
     return {
         **asdict(spec),
+        "steps": summary["global_step"],
         "eval_loss": test.loss,
         "val_loss": summary["eval_loss"],
         "learning_ability": None,
@@ -146,7 +158,7 @@ def run_one(spec: RunSpec, budget: Budget, base_dir: str, out_dir: str) -> dict:
         "effective_rank_mean": sum(ranks) / len(ranks),
         "trainable_params": summary["trainable_params"],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "s_per_step": timer.seconds / steps,
+        "s_per_step": timer.seconds / max(1, timer.steps),
         "unload_seconds": unload_s,
         "unload_overhead": unload_s / timer.seconds if timer.seconds else 0.0,
         "eval_curve": summary["eval_curve"],
@@ -237,17 +249,20 @@ def plot(rows: list[dict], folder: Path, stem: str) -> list[str]:
     return [str(curves), str(spectra)]
 
 
-def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int = 2) -> dict:
+def run_bench(
+    quick: bool, json_path: str, work: str | None = None, threads: int = 2, long: bool = False
+) -> dict:
     from rich.console import Console
     from rich.progress import track
     from rich.table import Table
 
     from literate.paths import resolve_model
 
-    specs, budget = sweep(quick)
+    specs, budget = sweep(quick, long)
     budget = Budget(**{**asdict(budget), "threads": threads})
     base_dir = resolve_model("bundled")
-    work_dir = Path(work or f"runs/bench-plora{'-quick' if quick else ''}")
+    suffix = "-long" if long else "-quick" if quick else ""
+    work_dir = Path(work or f"runs/bench-plora{suffix}")
     work_dir.mkdir(parents=True, exist_ok=True)
     all_rows = [_run_in_process(s, budget, base_dir, work_dir) for s in track(specs, "runs")]
     l_base = base_loss(base_dir, budget)
@@ -273,7 +288,7 @@ def run_bench(quick: bool, json_path: str, work: str | None = None, threads: int
         },
         "figures": figures,
     }
-    write_result(out, payload, command_of("bench plora", quick=quick, json=json_path))
+    write_result(out, payload, command_of("bench plora", quick=quick, long=long, json=json_path))
     table = Table(title=f"PeriodicLoRA sweep: base test loss {l_base:.4f}, {budget.steps} steps")
     cols = (
         "method",
