@@ -13,18 +13,22 @@ import importlib.metadata as md
 import itertools
 import os
 import random
-import re
 import string
 import subprocess
 import sys
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 
 from rich.progress import track
 
+from literate.data.text import (  # noqa: F401  (re-exported: corpora's public names)
+    ENGLISH_MIN_SHARE,
+    TextDocument,
+    _normalise,
+    english_share,
+)
 from literate.errors import InputNotFoundError, UnknownCorpusError
 
 BUILTIN_CORPORA = ("shakespeare", "readmes", "debian-docs", "random")
@@ -33,28 +37,6 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text"}
 # READMEs shorter than this are mostly a title and a link; longer ones are API dumps.
 README_MIN_CHARS = 1_000
 README_MAX_CHARS = 60_000
-# Common English function words; an English README has several percent of its words here.
-_ENGLISH_WORDS = frozenset(
-    (
-        "the and to of a in is for that it with as be on this you are can by or an from if not"
-        " use will which your we at"
-    ).split()
-)
-ENGLISH_MIN_SHARE = 0.12
-
-
-@dataclass(frozen=True)
-class TextDocument:
-    """One document: the unit of splitting."""
-
-    id: str
-    text: str
-    source: str
-
-
-def _normalise(text: str) -> str:
-    """Strip trailing spaces per line (Markdown hard breaks) and surrounding blank lines."""
-    return "\n".join(line.rstrip() for line in text.splitlines()).strip() + "\n"
 
 
 def shakespeare() -> list[TextDocument]:
@@ -74,14 +56,6 @@ def shakespeare() -> list[TextDocument]:
         )
         for f in files
     ]
-
-
-def english_share(text: str) -> float:
-    """Share of words that are common English function words (a cheap language test)."""
-    words = re.findall(r"[a-z]+", text.lower())
-    if not words:
-        return 0.0
-    return sum(w in _ENGLISH_WORDS for w in words) / len(words)
 
 
 def _is_markdown(meta: Message) -> bool:

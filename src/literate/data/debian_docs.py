@@ -24,8 +24,8 @@ from concurrent.futures import ProcessPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
-from literate.data.corpora import ENGLISH_MIN_SHARE, TextDocument, _normalise, english_share
-from literate.data.real_pages import RESERVED
+from literate.data.reserved import RESERVED
+from literate.data.text import ENGLISH_MIN_SHARE, TextDocument, _normalise, english_share
 from literate.errors import InputNotFoundError, UnknownCorpusError
 from literate.io import make_folder, write_json_atomic, write_text_atomic
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import re
 
-from literate.data.corpora import TextDocument
+from literate.data.text import TextDocument
 
 KINDS = ("shakespeare", "readme", "table", "list", "form", "receipt", "keyvalue", "article")
 

@@ -27,22 +27,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from literate.data.corpora import TextDocument
 from literate.data.pdftext import TextLayer, layer_problem, text_layers
+from literate.data.reserved import RESERVED
 from literate.data.scans import ScanConfig, draw, geometry, move_box, scan_record, simulate
 from literate.data.splits import SPLITS, split_documents
+from literate.data.text import TextDocument
 from literate.errors import BadValueError, LiterateError
 from literate.io import write_json_atomic
 
-RESERVED = (
-    "texlive-publishers-doc",
-    "c++-annotations-pdf",
-    "gri-pdf-doc",
-    "auto-multiple-choice-doc-pdf",
-    "docbook-xsl-doc-pdf",
-    "libtasn1-doc",
-    "shared-mime-info",
-)
 # PDFs that are another source under a second name: bash-doc's bash.pdf is `man bash`,
 # which the groff sources below typeset (the two could fall into different splits)
 NOT_SOURCES = ("bash-doc", "bash")

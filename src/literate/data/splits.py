@@ -16,7 +16,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 
-from literate.data.corpora import TextDocument
+from literate.data.text import TextDocument
 from literate.errors import BadValueError
 
 SPLITS = ("train", "validation", "test")
