@@ -36,6 +36,29 @@ def test_bundled_base_model_scores_its_known_loss():
     assert r.loss == pytest.approx(7.38973, abs=1e-3)
 
 
+def test_long_context_base_model_loads_and_gains_from_context_where_lm_base_loses():
+    """lm-long (lm-base continued on 4,096-token blocks of Debian documentation): the first
+    2,048 tokens of the first Shakespeare test play (a text neither model trained on),
+    scored under full attention and under attention windows. lm-long's loss falls as it
+    sees more; lm-base, trained on 256-token blocks, gets worse beyond them."""
+    from literate.data.corpora import load_corpus
+    from literate.data.splits import get_split
+    from literate.lm.context import long_documents, window_nll
+
+    path = Path(resolve_model("lm-long"))
+    assert (path / "model.safetensors").stat().st_size <= 25 * MB
+    docs = get_split(load_corpus("shakespeare"), "test")
+    loss = {}
+    for name in ("lm-base", "lm-long"):
+        model, tok = load_model(resolve_model(name)), load_tokenizer(resolve_model(name))
+        ids = long_documents(docs, tok, 2048, max_docs=1)[0]
+        loss[name] = {w: window_nll(model, ids, w) / 2047 for w in (None, 256, 64)}
+    assert load_model(path).config.max_position_embeddings >= 4096
+    assert loss["lm-long"][None] == pytest.approx(7.1930, abs=2e-3)  # this checkpoint's
+    assert loss["lm-long"][None] < loss["lm-long"][256] < loss["lm-long"][64] - 0.02
+    assert loss["lm-base"][None] > loss["lm-base"][256] + 0.1
+
+
 @pytest.mark.slow
 def test_bundled_base_model_reproduces_its_recorded_perplexity():
     """The whole Shakespeare test split, against benchmarks/results/lm_base_perplexity.json."""

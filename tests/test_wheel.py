@@ -126,7 +126,7 @@ def test_the_wheel_holds_the_checkpoints_and_every_package_file(wheel, source):
     for path in expected:
         rel = path.relative_to(source).as_posix()
         assert sizes.get(f"literate/{rel}") == path.stat().st_size, rel
-    for model in ("lm-base", "reader-small"):
+    for model in ("lm-base", "lm-long", "reader-small"):
         for name in ("config.json", "model.safetensors", "tokenizer.json"):
             assert f"literate/checkpoints/{model}/{name}" in sizes
     package = [p for p in (source / "src" / "literate").rglob("*") if p.is_file()]
