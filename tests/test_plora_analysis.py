@@ -110,3 +110,19 @@ def test_the_long_sweep_runs_long_enough_and_resumes():
         ploras = [s for s in specs if s.method == "plora" and s.rank == rank]
         assert len({s.period for s in ploras}) >= 2 and len({s.momentum for s in ploras}) >= 2
     assert any(s.method == "full" for s in specs)
+
+
+def test_a_kept_row_resumes_the_long_sweep_from_a_fresh_clone(tmp_path):
+    """The long sweep outlasts a sitting: a row kept beside the JSON is reused, no rerun."""
+    import json
+
+    from literate.lm.plora_bench import Budget, RunSpec, _run_in_process, sweep
+
+    spec = RunSpec("lora", 2)
+    kept = tmp_path / "plora_long_runs"
+    kept.mkdir()
+    (kept / f"{spec.name}.json").write_text(json.dumps({"method": "lora", "eval_loss": 5.5}))
+    row = _run_in_process(spec, Budget(steps=3000), "no-such-base", tmp_path / "work", kept)
+    assert row == {"method": "lora", "eval_loss": 5.5}
+    specs, _ = sweep(quick=False, long=True)
+    assert [s.method for s in specs[:4]] == ["lora", "plora", "lora", "plora"]

@@ -3,7 +3,9 @@
 Every method fine-tunes the bundled base LM (trained on package READMEs) on the Shakespeare
 train split with the same steps, data order (seed) and learning-rate grid; the best rate by
 validation loss is kept per method. Each run is its own process (so peak RSS is its own),
-and finished runs are cached in the work folder, so an interrupted sweep resumes.
+and finished runs are cached in the work folder, so an interrupted sweep resumes. The long
+sweep also keeps each finished run's row beside its JSON (``<stem>_runs/``, a few kB each), so
+a sweep longer than one sitting resumes from a fresh clone.
 
 Learning ability = (L_base − L_method) / (L_base − L_LoRA of the same rank), on test loss.
 """
@@ -78,6 +80,9 @@ def sweep(quick: bool, long: bool = False) -> tuple[list[RunSpec], Budget]:
         specs += [RunSpec("lora", r, lr=lr) for lr in lrs]
         specs += [RunSpec("plora", r, middle, m, lr) for m in momenta for lr in lrs]
         specs += [RunSpec("plora", r, p, 0.0, lr) for p in periods if p != middle for lr in lrs]
+    if long:  # the comparisons first (LoRA and PLoRA at each rank), the reference and extras last
+        first = [s for s in specs if s.method == "lora" or (s.period, s.momentum) == (middle, 0)]
+        specs = first + [s for s in specs if s not in first]
     return specs, budget
 
 
@@ -166,10 +171,15 @@ def run_one(spec: RunSpec, budget: Budget, base_dir: str, out_dir: str) -> dict:
     }
 
 
-def _run_in_process(spec: RunSpec, budget: Budget, base_dir: str, work: Path) -> dict:
+def _run_in_process(
+    spec: RunSpec, budget: Budget, base_dir: str, work: Path, rows: Path | None = None
+) -> dict:
+    """One run in its own process; its row is cached in ``work`` (and ``rows`` if given)."""
     cached = work / f"{spec.name}.json"
-    if cached.is_file():
-        return json.loads(cached.read_text())
+    kept = rows / f"{spec.name}.json" if rows else None
+    for path in (cached, kept):
+        if path and path.is_file():
+            return json.loads(path.read_text())
     payload = json.dumps(
         {
             "spec": asdict(spec),
@@ -186,6 +196,9 @@ def _run_in_process(spec: RunSpec, budget: Budget, base_dir: str, work: Path) ->
         raise LiterateError(f"benchmark run {spec.name} failed: {tail}")
     row = json.loads(proc.stdout.strip().splitlines()[-1])
     write_json_atomic(cached, row)
+    if kept:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(kept, row)
     return row
 
 
@@ -264,11 +277,12 @@ def run_bench(
     suffix = "-long" if long else "-quick" if quick else ""
     work_dir = Path(work or f"runs/bench-plora{suffix}")
     work_dir.mkdir(parents=True, exist_ok=True)
-    all_rows = [_run_in_process(s, budget, base_dir, work_dir) for s in track(specs, "runs")]
+    out = Path(json_path)
+    kept = out.parent / f"{out.stem}_runs" if long else None
+    all_rows = [_run_in_process(s, budget, base_dir, work_dir, kept) for s in track(specs, "runs")]
     l_base = base_loss(base_dir, budget)
     rows = best_per_config(all_rows)
     add_learning_ability(rows, l_base)
-    out = Path(json_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     figures = plot(rows, out.parent, out.stem)
     lora_rss = {r["rank"]: r["peak_rss_mb"] for r in rows if r["method"] == "lora"}
