@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import torch
 from peft import LoraConfig, get_peft_model
@@ -126,3 +128,35 @@ def test_a_kept_row_resumes_the_long_sweep_from_a_fresh_clone(tmp_path):
     assert row == {"method": "lora", "eval_loss": 5.5}
     specs, _ = sweep(quick=False, long=True)
     assert [s.method for s in specs[:4]] == ["lora", "plora", "lora", "plora"]
+
+
+def test_the_sweep_report_says_which_runs_are_pending(tmp_path):
+    """A sweep of hours writes its JSON after every run: the figures so far and what's left."""
+    from literate.lm.plora_bench import Budget, RunSpec, report
+
+    def row(method, rank, period, momentum, loss):
+        return {
+            "method": method,
+            "rank": rank,
+            "period": period,
+            "momentum": momentum,
+            "lr": 1e-3,
+            "steps": 3000,
+            "val_loss": loss,
+            "eval_loss": loss,
+            "learning_ability": None,
+            "peak_rss_mb": 900.0,
+            "eval_curve": [{"step": 0, "eval_loss": 7.0}, {"step": 3000, "eval_loss": loss}],
+            "spectrum": [1.0, 0.5],
+        }
+
+    specs = [RunSpec("lora", 2), RunSpec("plora", 2, 750, 0.0), RunSpec("full")]
+    done = [row("lora", 2, None, None, 5.5), row("plora", 2, 750, 0.0, 5.0)]
+    out = tmp_path / "plora_long.json"
+    part = report(done, ["full-lr0.001"], Budget(steps=3000), 7.0, specs, out)
+    assert part["complete"] is False and part["pending"] == ["full-lr0.001"]
+    la = {r["method"]: r["learning_ability"] for r in part["rows"]}
+    assert la["plora"] == pytest.approx((7.0 - 5.0) / (7.0 - 5.5))
+    assert all(r["steps"] == 3000 for r in part["all_runs"])
+    assert all(Path(f).is_file() for f in part["figures"])
+    assert report(done, [], Budget(steps=3000), 7.0, specs, out)["complete"] is True

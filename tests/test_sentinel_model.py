@@ -136,8 +136,53 @@ def test_train_lm_with_sentinels(tmp_path, corpus_dir, nano_tokenizer):
     assert summary["config"]["sentinel"] == saved
 
 
+def test_an_interrupted_sentinel_fine_tune_resumes_to_the_same_weights(
+    tmp_path, corpus_dir, nano_tokenizer
+):
+    """``bench sentinel --long`` fine-tunes for hours: a resumed run ends where an
+    uninterrupted one does (the sentinel collator's masks and the data order included)."""
+    from helpers import Interrupt
+    from safetensors.torch import load_file
+
+    from literate.lm.train import LMTrainConfig, train_lm
+    from literate.sentinel.training import SentinelFormat
+
+    tok_dir = tmp_path / "tok"
+    nano_tokenizer.save_pretrained(str(tok_dir))
+    common = dict(
+        corpus=str(corpus_dir),
+        preset="nano",
+        tokenizer=str(tok_dir),
+        block_size=48,
+        batch_size=4,
+        lr=3e-3,
+        warmup_steps=2,
+        max_steps=8,
+        eval_steps=4,
+        save_steps=4,
+        eval_blocks=4,
+        seed=5,
+    )
+    fmt = SentinelFormat(SentinelConfig(max_chunk_tokens=8, local_chunks=1, sink_tokens=2))
+    straight = train_lm(LMTrainConfig(out=str(tmp_path / "straight"), **common), fmt=fmt)
+    with pytest.raises(KeyboardInterrupt):
+        train_lm(
+            LMTrainConfig(out=str(tmp_path / "broken"), **common),
+            callbacks=[Interrupt(at=6)],
+            fmt=fmt,
+        )
+    resumed = train_lm(LMTrainConfig(out=str(tmp_path / "broken"), resume=True, **common), fmt=fmt)
+    assert resumed["resumed_from"] == "checkpoint-4"
+    assert resumed["global_step"] == straight["global_step"] == 8
+    a = load_file(str(tmp_path / "straight" / "model.safetensors"))
+    b = load_file(str(tmp_path / "broken" / "model.safetensors"))
+    assert a.keys() == b.keys()
+    assert max((a[k] - b[k]).abs().max().item() for k in a) <= 1e-5
+
+
 def test_streamed_eval_of_a_sentinel_model(tmp_path, corpus_dir, nano_tokenizer):
     from literate.lm.train import LMTrainConfig, train_lm
+    from literate.sentinel.bench import ROW_KEYS, perplexity_row
     from literate.sentinel.evaluate import stream_perplexity
     from literate.sentinel.training import SentinelFormat
 
@@ -164,6 +209,9 @@ def test_streamed_eval_of_a_sentinel_model(tmp_path, corpus_dir, nano_tokenizer)
     }
     assert rows["sentinel"].peak_cache_tokens <= 24
     assert rows["sentinel"].tokens == rows["full"].tokens == rows["paper"].tokens  # same targets
+    row = perplexity_row("sentinel", rows["sentinel"])  # the bench's JSON row (issue 22)
+    assert set(ROW_KEYS) <= row.keys() and row["text_tokens"] == 60
+    assert row["texts"] * 59 == row["tokens"] == rows["sentinel"].tokens
     window = stream_perplexity(plain, str(corpus_dir), "window", 16, max_tokens=60)
     assert window.peak_cache_tokens <= 16 and math.isfinite(window.perplexity)
     with pytest.raises(BadValueError, match="not trained with <SR> sentinels"):

@@ -262,6 +262,38 @@ def plot(rows: list[dict], folder: Path, stem: str) -> list[str]:
     return [str(curves), str(spectra)]
 
 
+def report(
+    all_rows: list[dict],
+    pending: list[str],
+    budget: Budget,
+    l_base: float,
+    specs: list[RunSpec],
+    out: Path,
+) -> dict:
+    """The JSON of the runs finished so far; ``pending`` names the runs still to come."""
+    rows = best_per_config(all_rows)
+    add_learning_ability(rows, l_base)
+    lora_rss = {r["rank"]: r["peak_rss_mb"] for r in rows if r["method"] == "lora"}
+    return {
+        "budget": asdict(budget),
+        "base_test_loss": l_base,
+        "lr_grid": sorted({s.lr for s in specs}),
+        "complete": not pending,
+        "pending": pending,
+        "rows": rows,
+        "all_runs": [
+            {k: v for k, v in r.items() if k not in ("spectrum", "eval_curve")} for r in all_rows
+        ],
+        "plora_rss_vs_lora": {
+            f"r{r['rank']} p{r['period']} m{r['momentum']:g}": r["peak_rss_mb"]
+            / lora_rss[r["rank"]]
+            for r in rows
+            if r["method"] == "plora" and r["rank"] in lora_rss
+        },
+        "figures": plot(rows, out.parent, out.stem),
+    }
+
+
 def run_bench(
     quick: bool, json_path: str, work: str | None = None, threads: int = 2, long: bool = False
 ) -> dict:
@@ -278,31 +310,17 @@ def run_bench(
     work_dir = Path(work or f"runs/bench-plora{suffix}")
     work_dir.mkdir(parents=True, exist_ok=True)
     out = Path(json_path)
-    kept = out.parent / f"{out.stem}_runs" if long else None
-    all_rows = [_run_in_process(s, budget, base_dir, work_dir, kept) for s in track(specs, "runs")]
-    l_base = base_loss(base_dir, budget)
-    rows = best_per_config(all_rows)
-    add_learning_ability(rows, l_base)
     out.parent.mkdir(parents=True, exist_ok=True)
-    figures = plot(rows, out.parent, out.stem)
-    lora_rss = {r["rank"]: r["peak_rss_mb"] for r in rows if r["method"] == "lora"}
-    payload = {
-        "budget": asdict(budget),
-        "base_test_loss": l_base,
-        "lr_grid": sorted({s.lr for s in specs}),
-        "rows": rows,
-        "all_runs": [
-            {k: v for k, v in r.items() if k not in ("spectrum", "eval_curve")} for r in all_rows
-        ],
-        "plora_rss_vs_lora": {
-            f"r{r['rank']} p{r['period']} m{r['momentum']:g}": r["peak_rss_mb"]
-            / lora_rss[r["rank"]]
-            for r in rows
-            if r["method"] == "plora" and r["rank"] in lora_rss
-        },
-        "figures": figures,
-    }
-    write_result(out, payload, command_of("bench plora", quick=quick, long=long, json=json_path))
+    kept = out.parent / f"{out.stem}_runs" if long else None
+    l_base = base_loss(base_dir, budget)
+    command = command_of("bench plora", quick=quick, long=long, json=json_path)
+    all_rows: list[dict] = []
+    for i, spec in enumerate(track(specs, "runs")):
+        all_rows.append(_run_in_process(spec, budget, base_dir, work_dir, kept))
+        # the JSON after every run: a sweep of hours shows its figures so far (``pending``)
+        payload = report(all_rows, [s.name for s in specs[i + 1 :]], budget, l_base, specs, out)
+        write_result(out, payload, command)
+    rows, figures = payload["rows"], payload["figures"]
     table = Table(title=f"PeriodicLoRA sweep: base test loss {l_base:.4f}, {budget.steps} steps")
     cols = (
         "method",

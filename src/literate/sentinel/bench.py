@@ -23,6 +23,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -39,6 +40,9 @@ from literate.sentinel.stream import (
     masked_logits,
     stream_logits,
 )
+
+if TYPE_CHECKING:
+    from literate.sentinel.evaluate import StreamEval
 
 BUDGETS = (64, 128, 256, 512)
 
@@ -107,6 +111,26 @@ def plan(quick: bool, long: bool = False) -> Plan:
 
 
 SENTINEL = SentinelConfig(max_chunk_tokens=24, local_chunks=1, sink_tokens=4, mode="bounded")
+
+
+ROW_KEYS = ("model", "policy", "budget", "ppl", "tokens_per_s", "peak_cache_tokens", "text_tokens")
+RECALL_KEYS = ("model", "policy", "budget", "distance", "accuracy", "n")
+
+
+def perplexity_row(model_name: str, r: StreamEval) -> dict:
+    """One row of ``rows`` in the JSON (issue 22's schema, ``ROW_KEYS``, plus loss, tokens)."""
+    return {
+        "model": model_name,
+        "policy": r.policy,
+        "budget": r.budget,
+        "ppl": r.perplexity,
+        "loss": r.loss,
+        "tokens": r.tokens,
+        "tokens_per_s": r.tokens_per_s,
+        "peak_cache_tokens": r.peak_cache_tokens,
+        "text_tokens": r.text_tokens,  # mean tokens per evaluated text
+        "texts": r.texts,
+    }
 
 
 def finetune(work: Path, p: Plan, sentinel: bool, threads: int) -> str:
@@ -297,19 +321,7 @@ def run_bench(
             max_docs=p.docs,
             min_tokens=p.min_doc_tokens,
         )
-        rows.append(
-            {
-                "model": model_name,
-                "policy": policy,
-                "budget": budget,
-                "ppl": r.perplexity,
-                "loss": r.loss,
-                "tokens": r.tokens,
-                "tokens_per_s": r.tokens_per_s,
-                "peak_cache_tokens": r.peak_cache_tokens,
-                "text_tokens": p.tokens_per_doc,  # tokens per evaluated text (at most)
-            }
-        )
+        rows.append(perplexity_row(model_name, r))
     # exactness on the trained sentinel model: streaming with eviction vs one masked forward
     tok, model = load_tokenizer(models["sentinel"]), load_model(models["sentinel"])
     text = _long_text(p.long_tokens, tok, p.corpus)

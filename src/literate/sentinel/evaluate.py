@@ -37,6 +37,12 @@ class StreamEval:
     perplexity: float
     tokens_per_s: float
     peak_cache_tokens: int
+    texts: int = 1  # documents scored
+
+    @property
+    def text_tokens(self) -> int:
+        """Mean length of a scored text in tokens (each text's first token is not scored)."""
+        return round(self.tokens / max(1, self.texts)) + 1
 
 
 def sentinel_config(model_dir: str) -> SentinelConfig | None:
@@ -81,4 +87,6 @@ def stream_perplexity(
         tokens_seen, seconds = tokens_seen + score.sequence_tokens, seconds + score.seconds
         peak = max(peak, score.peak_cache_tokens)
     loss = nll / n
-    return StreamEval(corpus, policy, budget, n, loss, math.exp(loss), tokens_seen / seconds, peak)
+    return StreamEval(
+        corpus, policy, budget, n, loss, math.exp(loss), tokens_seen / seconds, peak, len(docs)
+    )
