@@ -87,6 +87,8 @@ stage 11-pieces "$RUNS/10-pieces" piece shakespeare+readmes+random 128 16 1e-4 "
   --pages "$RUNS/pages"
 
 # Stage 12: real pages of the train split, never of the validation or test documents.
+# (Stage 12 ran with the shared page draw of before 2026-12-02; with today's per-document
+# draw the same command takes other train documents and pages: see docs/data.md.)
 "$LIT" data real-pages --split train --max-docs 135 --out "$RUNS/pages12/real"
 "$LIT" data render --out "$RUNS/pages12/s12" --n 300 --seed 12 --split train
 stage 12-real "$RUNS/11-pieces" piece shakespeare+readmes+random 128 16 1e-4 \

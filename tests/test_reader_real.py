@@ -169,3 +169,78 @@ def test_an_upright_page_is_not_turned():
     from literate.reader.engines.deskewed import detect_turns
 
     assert detect_turns(render_blocks(PAGE).image) == 0
+
+
+def test_installing_another_package_moves_no_other_documents_pages():
+    """Each document draws from its own generator, in an order of its own hash: the test
+    split's pages stay put when a package adds documents (a shared generator moved them)."""
+    from literate.data.real_pages import document_order, document_rng
+
+    few = [Source(f"doc:pkg{i}/manual.pdf", "pdf") for i in range(10)]
+    more = few + [Source(f"doc:new{i}/guide.pdf", "pdf") for i in range(5)]
+    order = document_order(more, 0, "test")
+    assert [s for s in order if s in few] == document_order(few, 0, "test")
+    assert document_order(few, 1, "test") != document_order(few, 0, "test")  # seeded
+    draws = {s.id: document_rng(s, 0, "test").sample(range(100), 5) for s in few}
+    assert draws == {s.id: document_rng(s, 0, "test").sample(range(100), 5) for s in few}
+    assert len({tuple(v) for v in draws.values()}) == len(few)
+    assert document_rng(few[0], 0, "train").random() != document_rng(few[0], 0, "test").random()
+
+
+def test_a_rerun_into_a_folder_of_another_draw_fails_in_one_line(tmp_path):
+    import json
+
+    from literate.data.real_pages import real_pages
+    from literate.errors import BadValueError
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"split": "test", "dpi": 150, "seed": 0}))
+    with pytest.raises(BadValueError, match=r"holds pages of another draw \(draw None"):
+        real_pages(tmp_path, "test", root=tmp_path / "none")
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(BadValueError, match="unreadable manifest.json"):
+        real_pages(tmp_path, "test", root=tmp_path / "none")
+
+
+needs_chromium = pytest.mark.skipif(
+    __import__("shutil").which("chromium") is None, reason="no chromium: apt-get install chromium"
+)
+
+
+@needs_chromium
+def test_real_pages_from_an_installed_pdf_and_html_printed_by_chromium(tmp_path, monkeypatch):
+    """End to end on a documentation tree made here: an installed PDF is taken as is, an
+    HTML manual is printed by headless Chromium; each kept page has its text layer's words as
+    truth, clean, scanned and as a one-page PDF, and the manifest names both producers."""
+    import json
+
+    from literate.data import real_pages as rp
+    from literate.data.pages import Style, render_pdf
+
+    root = tmp_path / "doc"
+    (root / "pkg-a").mkdir(parents=True)
+    (root / "pkg-b" / "html").mkdir(parents=True)
+    style = Style("dejavu-sans", 12, "A5", 12, 1, 1.3, "dejavu-sans")
+    text = "Installed manuals hold real pages with exact text layers for the reader. " * 6
+    (root / "pkg-a" / "manual.pdf").write_bytes(render_pdf(f"# Manual\n\n{text}", style))
+    body = "".join(
+        f"<p>Paragraph {i}: the printed page keeps every word of it.</p>" for i in range(160)
+    )
+    (root / "pkg-b" / "html" / "guide.html").write_text(
+        f"<!doctype html><html><body><h1>Guide</h1>{body}</body></html>"
+    )
+    (root / "pkg-b" / "html" / "index.html").write_text("<p>too small: navigation</p>")
+    monkeypatch.setattr(rp, "MAN_PAGES", ())
+    sources = rp.installed_sources(root)
+    assert sorted(s.id for s in sources) == ["doc:pkg-a/manual.pdf", "html:pkg-b/html/guide.html"]
+    monkeypatch.setattr(rp, "split_sources", lambda found, seed: {"test": found})
+    manifest = rp.real_pages(tmp_path / "out", "test", pages_per_doc=1, root=root)
+    assert not manifest["skipped"], manifest["skipped"]
+    assert {p["source"] for p in manifest["pages"]} == {s.id for s in sources}
+    assert "Skia" in manifest["producers"] and manifest["draw"] == "per-document"
+    html_page = next(p for p in manifest["pages"] if p["source"].startswith("html:"))
+    truth = json.loads((tmp_path / "out" / "clean" / f"{html_page['id']}.json").read_text())
+    words = {w["text"] for ln in truth["lines"] for w in ln["words"]}
+    assert {"Paragraph", "printed", "every", "word"} <= words
+    for sub in ("clean", "degraded"):
+        assert (tmp_path / "out" / sub / f"{html_page['id']}.png").is_file()
+    assert (tmp_path / "out" / "pdf" / f"{html_page['id']}.pdf").is_file()

@@ -58,8 +58,8 @@ def data_real_pages_cmd(
     seed: int = typer.Option(0),
 ) -> None:
     """Real pages with exact truth from the PDFs' own text layers: installed Debian
-    documentation (`make data-deps`) and groff-typeset man pages, each page clean and
-    through the scan simulator. Resumable."""
+    documentation (`make data-deps`), groff-typeset man pages and HTML manuals printed by
+    headless Chromium, each page clean and through the scan simulator. Resumable."""
     from literate.data.real_pages import real_pages
 
     def show(entry: dict) -> None:

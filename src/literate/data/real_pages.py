@@ -5,7 +5,9 @@ Kosmos-2.5 took its OCR truth from PDFs' text layers; so do we. Sources, all off
 - PDFs installed by Debian documentation packages under ``/usr/share/doc`` (``make
   data-deps`` installs a set: LaTeX package manuals, the R manuals, ReportLab's guide, …),
   never those an independent evaluation reserves (``RESERVED``);
-- installed man pages typeset by groff (``man -Tpdf``).
+- installed man pages typeset by groff (``man -Tpdf``);
+- installed HTML documentation (Python's library reference, git's manuals, …) printed to PDF
+  by headless Chromium (producer Skia/PDF), up to ``HTML_PER_PACKAGE`` files a package.
 
 A source document goes wholly into one split (by a hash of its id, as for text corpora).
 From each, up to ``pages_per_doc`` pages are drawn; a page is kept only when its text layer
@@ -19,10 +21,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import random
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,11 +53,19 @@ MAN_PAGES = (
 )  # fmt: skip
 
 
+HTML_PER_PACKAGE = 12  # HTML files a package gives at most (python3.11 alone has 530)
+HTML_MIN_BYTES = 8_000  # smaller ones are mostly index and navigation pages
+
+
 @dataclass(frozen=True)
 class Source:
-    id: str  # "doc:<path under /usr/share/doc>" or "man:<name>"
-    kind: str  # "pdf" (installed as is) or "groff" (typeset here)
-    path: Path | None = None  # an installed PDF (or .pdf.gz)
+    id: str  # "doc:<path under /usr/share/doc>", "man:<name>" or "html:<path under it>"
+    kind: str  # "pdf" (installed as is), "groff" or "chromium" (typeset here)
+    path: Path | None = None  # an installed PDF (or .pdf.gz), or an HTML file
+
+
+def _unit(*parts: object) -> str:
+    return hashlib.sha256("-".join(map(str, parts)).encode()).hexdigest()
 
 
 def reserved_paths() -> set[Path]:
@@ -66,19 +78,72 @@ def reserved_paths() -> set[Path]:
 
 
 def installed_sources(root: Path = DOC_ROOT) -> list[Source]:
-    """Every installed documentation PDF not owned by a reserved package, plus man pages."""
+    """Every installed documentation PDF not owned by a reserved package, plus man pages and
+    HTML documentation where groff and Chromium are there to typeset them."""
     banned = reserved_paths()
-    found = []
+    found, html = [], []
     for p in sorted(root.rglob("*")):
         name = p.name.lower()
-        if not (name.endswith(".pdf") or name.endswith(".pdf.gz")) or not p.is_file():
+        if not name.endswith((".pdf", ".pdf.gz", ".html")) or not p.is_file():
             continue
         if p in banned or any(f"/{pkg}/" in str(p) for pkg in (*RESERVED, *NOT_SOURCES)):
             continue
-        found.append(Source(f"doc:{p.relative_to(root)}", "pdf", p))
+        if name.endswith(".html"):
+            html.append(p)
+        else:
+            found.append(Source(f"doc:{p.relative_to(root)}", "pdf", p))
     if shutil.which("man") and shutil.which("groff"):
         found += [Source(f"man:{name}", "groff") for name in MAN_PAGES]
+    if chromium():
+        found += html_sources(html, root)
     return found
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def html_sources(paths: list[Path], root: Path) -> list[Source]:
+    """Up to ``HTML_PER_PACKAGE`` HTML files of at least ``HTML_MIN_BYTES`` per package, the
+    first by a hash of their paths (stable when other packages come and go)."""
+    by_package: dict[str, list[Path]] = {}
+    for p in paths:
+        if p.stat().st_size >= HTML_MIN_BYTES:
+            by_package.setdefault(p.relative_to(root).parts[0], []).append(p)
+    out = []
+    for package in sorted(by_package):
+        ranked = sorted(by_package[package], key=lambda p: _unit(p.relative_to(root)))
+        out += [
+            Source(f"html:{p.relative_to(root)}", "chromium", p) for p in ranked[:HTML_PER_PACKAGE]
+        ]
+    return out
+
+
+def print_html(html: Path, dest: Path, timeout: float = 120) -> bool:
+    """Headless Chromium prints ``html`` to ``dest`` (no header or footer, offline); the
+    file appears only whole (an interrupted print leaves no PDF for a rerun to trust)."""
+    part = dest.with_name(dest.name + ".part")
+    with tempfile.TemporaryDirectory(prefix="literate-chromium-") as profile:
+        proc = subprocess.run(
+            [
+                chromium() or "chromium",
+                "--headless",
+                "--no-sandbox",  # as root (CI, containers) Chromium refuses its sandbox
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+                f"--user-data-dir={profile}",
+                f"--print-to-pdf={part}",
+                html.resolve().as_uri(),
+            ],
+            capture_output=True,
+            timeout=timeout,
+        )
+    ok = proc.returncode == 0 and part.is_file() and part.read_bytes()[:4] == b"%PDF"
+    if ok:
+        part.replace(dest)
+    else:
+        part.unlink(missing_ok=True)
+    return ok
 
 
 def source_pdf(src: Source, cache: Path) -> Path | None:
@@ -92,6 +157,11 @@ def source_pdf(src: Source, cache: Path) -> Path | None:
             if proc.returncode != 0 or not proc.stdout.startswith(b"%PDF"):
                 return None
             out.write_bytes(proc.stdout)
+        return out
+    if src.kind == "chromium":
+        out = cache / f"html-{hashlib.sha1(str(src.path).encode()).hexdigest()[:12]}.pdf"
+        if not out.is_file() and not print_html(src.path, out):
+            return None
         return out
     if src.path.name.lower().endswith(".gz"):
         digest = hashlib.sha1(str(src.path).encode()).hexdigest()[:12]
@@ -110,9 +180,26 @@ def split_sources(sources: list[Source], seed: int = 0) -> dict[str, list[Source
     return {k: [by_id[d.id] for d in v] for k, v in split_documents(docs, seed=seed).items()}
 
 
+DRAW = "per-document"  # how pages are drawn; recorded in the manifest (see ``document_rng``)
+
+
+def document_order(sources: list[Source], seed: int, split: str) -> list[Source]:
+    """The split's documents in a seeded order of their own hashes: installing one more
+    package inserts its documents and moves no other (``--max-docs`` keeps a stable prefix)."""
+    return sorted(sources, key=lambda s: _unit(seed, split, s.id))
+
+
+def document_rng(src: Source, seed: int, split: str) -> random.Random:
+    """Each document draws its pages and scans from its own generator, so what one document
+    gets never depends on which other documents are installed (a shared generator made a
+    new package change every later document's pages, the test split's included)."""
+    return random.Random(_unit(seed, split, src.id, "pages"))
+
+
 def page_id(src: Source, page: int) -> str:
     tail = src.id.split(":", 1)[1].replace("/", "_").replace(" ", "_")
     stem = tail[:-7] if tail.endswith(".pdf.gz") else tail.removesuffix(".pdf")
+    stem = stem.removesuffix(".html")
     return f"{src.kind}-{stem[-60:]}-p{page}"
 
 
@@ -188,14 +275,14 @@ def real_pages(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise BadValueError(f"--out {out}: is a file, not a folder")
+    _check_same_draw(out, split, dpi, seed)
     for sub in ("clean", "degraded", "pdf", ".cache"):
         (out / sub).mkdir(parents=True, exist_ok=True)
-    sources = split_sources(installed_sources(root), seed)[split]
-    rng = random.Random(f"{seed}-{split}")
-    rng.shuffle(sources)
+    sources = document_order(split_sources(installed_sources(root), seed)[split], seed, split)
     sources = sources[:max_docs] if max_docs else sources
     kept, skipped = [], []
     for src in sources:
+        rng = document_rng(src, seed, split)
         for entry in _pages_of(src, out, dpi, pages_per_doc, rng, scan_config, pdfium):
             (kept if "skipped" not in entry else skipped).append(entry)
             if progress:
@@ -204,6 +291,7 @@ def real_pages(
         "split": split,
         "dpi": dpi,
         "seed": seed,
+        "draw": DRAW,
         "documents": sorted({e["source"] for e in kept}),
         "producers": sorted({e["producer"] for e in kept}),
         "pages": kept,
@@ -212,6 +300,24 @@ def real_pages(
     }
     write_json_atomic(out / "manifest.json", manifest)
     return manifest
+
+
+def _check_same_draw(out: Path, split: str, dpi: int, seed: int) -> None:
+    """A rerun resumes into ``out`` only with the same split, dpi, seed and way of drawing:
+    pages of two draws in one folder would be benchmarked together without a word."""
+    path = out / "manifest.json"
+    if not path.is_file():
+        return
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise BadValueError(f"--out {out}: unreadable manifest.json ({e})") from e
+    want = {"split": split, "dpi": dpi, "seed": seed, "draw": DRAW}
+    differ = [f"{k} {old.get(k)!r} (now {v!r})" for k, v in want.items() if old.get(k) != v]
+    if differ:
+        raise BadValueError(
+            f"--out {out}: holds pages of another draw ({', '.join(differ)}); give a new folder"
+        )
 
 
 def _pages_of(src, out, dpi, pages_per_doc, rng, scan_config, pdfium) -> Iterator[dict]:
