@@ -160,3 +160,27 @@ def test_the_sweep_report_says_which_runs_are_pending(tmp_path):
     assert all(r["steps"] == 3000 for r in part["all_runs"])
     assert all(Path(f).is_file() for f in part["figures"])
     assert report(done, [], Budget(steps=3000), 7.0, specs, out)["complete"] is True
+
+
+def test_run_names_are_the_cache_keys_and_name_every_setting():
+    """Finished rows are found by name: old names stay, and re-warm-up and optimizer-state
+    handling (ReLoRA's recipe) make names of their own."""
+    from literate.lm.plora_bench import RunSpec, sweep
+
+    assert RunSpec("plora", 2, 750, 0.0).name == "plora-r2-p750-m0-lr0.001"
+    assert RunSpec("plora", 8, 300, 0.0, 1e-3, 30, "prune").name == (
+        "plora-r8-p300-m0-w30-prune-lr0.001"
+    )
+    specs, _ = sweep(quick=False, long=True)
+    assert len({s.name for s in specs}) == len(specs)
+    assert {s.rank for s in specs if s.optimizer_state == "prune" and s.rewarm} == {2, 8}
+
+
+def test_a_recipe_of_its_own_is_a_configuration_of_its_own():
+    """ReLoRA's recipe at period 300 and plain PLoRA at period 300 are two rows, not one."""
+    from literate.lm.plora_bench import best_per_config
+
+    plain = {"method": "plora", "rank": 2, "period": 300, "momentum": 0.0, "val_loss": 5.0}
+    relora = {**plain, "rewarm": 30, "optimizer_state": "prune", "val_loss": 4.0}
+    assert len(best_per_config([plain, relora])) == 2
+    assert len(best_per_config([plain, {**plain, "val_loss": 4.5}])) == 1

@@ -107,26 +107,27 @@ def test_sentinel_blocks_keep_every_token_and_chunk(nano_tokenizer, plays):
     assert max(n for b in blocks for n in b["chunk_lengths"]) <= 16
 
 
-def test_train_lm_with_sentinels(tmp_path, corpus_dir, nano_tokenizer):
-    from literate.lm.train import LMTrainConfig, train_lm
-    from literate.sentinel.training import SentinelFormat
+@pytest.fixture
+def nano_run(tmp_path, corpus_dir, nano_tokenizer):
+    """``nano_run(out, **overrides)``: a nano LM training config on the test corpus."""
+    from literate.lm.train import LMTrainConfig
 
     tok_dir = tmp_path / "tok"
     nano_tokenizer.save_pretrained(str(tok_dir))
-    cfg = LMTrainConfig(
-        out=str(tmp_path / "run"),
-        corpus=str(corpus_dir),
-        preset="nano",
-        tokenizer=str(tok_dir),
-        block_size=48,
-        batch_size=4,
-        lr=3e-3,
-        warmup_steps=2,
-        max_steps=20,
-        eval_steps=10,
-        save_steps=10,
-        eval_blocks=8,
-    )
+    common = dict(corpus=str(corpus_dir), preset="nano", tokenizer=str(tok_dir), block_size=48)
+    common.update(batch_size=4, lr=3e-3, warmup_steps=2, eval_blocks=8)
+
+    def make(out: str, **kw) -> LMTrainConfig:
+        return LMTrainConfig(out=str(tmp_path / out), **{**common, **kw})
+
+    return make
+
+
+def test_train_lm_with_sentinels(tmp_path, nano_run):
+    from literate.lm.train import train_lm
+    from literate.sentinel.training import SentinelFormat
+
+    cfg = nano_run("run", max_steps=20, eval_steps=10, save_steps=10)
     sentinel = SentinelConfig(max_chunk_tokens=16, sink_tokens=2)
     summary = train_lm(cfg, fmt=SentinelFormat(sentinel))
     curve = [c["eval_loss"] for c in summary["eval_curve"]]
@@ -136,42 +137,21 @@ def test_train_lm_with_sentinels(tmp_path, corpus_dir, nano_tokenizer):
     assert summary["config"]["sentinel"] == saved
 
 
-def test_an_interrupted_sentinel_fine_tune_resumes_to_the_same_weights(
-    tmp_path, corpus_dir, nano_tokenizer
-):
+def test_an_interrupted_sentinel_fine_tune_resumes_to_the_same_weights(tmp_path, nano_run):
     """``bench sentinel --long`` fine-tunes for hours: a resumed run ends where an
     uninterrupted one does (the sentinel collator's masks and the data order included)."""
     from helpers import Interrupt
     from safetensors.torch import load_file
 
-    from literate.lm.train import LMTrainConfig, train_lm
+    from literate.lm.train import train_lm
     from literate.sentinel.training import SentinelFormat
 
-    tok_dir = tmp_path / "tok"
-    nano_tokenizer.save_pretrained(str(tok_dir))
-    common = dict(
-        corpus=str(corpus_dir),
-        preset="nano",
-        tokenizer=str(tok_dir),
-        block_size=48,
-        batch_size=4,
-        lr=3e-3,
-        warmup_steps=2,
-        max_steps=8,
-        eval_steps=4,
-        save_steps=4,
-        eval_blocks=4,
-        seed=5,
-    )
+    steps = dict(max_steps=8, eval_steps=4, save_steps=4, eval_blocks=4, seed=5)
     fmt = SentinelFormat(SentinelConfig(max_chunk_tokens=8, local_chunks=1, sink_tokens=2))
-    straight = train_lm(LMTrainConfig(out=str(tmp_path / "straight"), **common), fmt=fmt)
+    straight = train_lm(nano_run("straight", **steps), fmt=fmt)
     with pytest.raises(KeyboardInterrupt):
-        train_lm(
-            LMTrainConfig(out=str(tmp_path / "broken"), **common),
-            callbacks=[Interrupt(at=6)],
-            fmt=fmt,
-        )
-    resumed = train_lm(LMTrainConfig(out=str(tmp_path / "broken"), resume=True, **common), fmt=fmt)
+        train_lm(nano_run("broken", **steps), callbacks=[Interrupt(at=6)], fmt=fmt)
+    resumed = train_lm(nano_run("broken", resume=True, **steps), fmt=fmt)
     assert resumed["resumed_from"] == "checkpoint-4"
     assert resumed["global_step"] == straight["global_step"] == 8
     a = load_file(str(tmp_path / "straight" / "model.safetensors"))
@@ -180,28 +160,16 @@ def test_an_interrupted_sentinel_fine_tune_resumes_to_the_same_weights(
     assert max((a[k] - b[k]).abs().max().item() for k in a) <= 1e-5
 
 
-def test_streamed_eval_of_a_sentinel_model(tmp_path, corpus_dir, nano_tokenizer):
-    from literate.lm.train import LMTrainConfig, train_lm
+def test_streamed_eval_of_a_sentinel_model(tmp_path, corpus_dir, nano_run):
+    from literate.lm.train import train_lm
     from literate.sentinel.bench import ROW_KEYS, perplexity_row
     from literate.sentinel.evaluate import stream_perplexity
     from literate.sentinel.training import SentinelFormat
 
-    tok_dir = tmp_path / "tok"
-    nano_tokenizer.save_pretrained(str(tok_dir))
-    common = dict(
-        corpus=str(corpus_dir),
-        preset="nano",
-        tokenizer=str(tok_dir),
-        block_size=48,
-        batch_size=4,
-        max_steps=4,
-        eval_steps=4,
-        save_steps=4,
-        eval_blocks=4,
-    )
+    steps = dict(max_steps=4, eval_steps=4, save_steps=4, eval_blocks=4)
     cfg = SentinelConfig(max_chunk_tokens=8, local_chunks=1, sink_tokens=2)
-    train_lm(LMTrainConfig(out=str(tmp_path / "sr"), **common), fmt=SentinelFormat(cfg))
-    train_lm(LMTrainConfig(out=str(tmp_path / "plain"), **common))
+    train_lm(nano_run("sr", **steps), fmt=SentinelFormat(cfg))
+    train_lm(nano_run("plain", **steps))
     sr, plain = str(tmp_path / "sr"), str(tmp_path / "plain")
     rows = {
         p: stream_perplexity(sr, str(corpus_dir), p, b, max_tokens=60)

@@ -62,7 +62,9 @@ def bench_plora_cmd(
     json_out: Path | None = _JSON,
     work: Path | None = _WORK,
     threads: int = THREADS,
-    long: bool = typer.Option(False, help="3,000-step runs, each resumable (≈ 2 h here)."),
+    long: bool = typer.Option(
+        False, help="3,000-step runs, each resumable; rows kept beside the JSON (≈ 3 h here)."
+    ),
 ) -> None:
     """PeriodicLoRA vs LoRA vs full fine-tuning: loss, learning ability, rank, memory, time."""
     if quick and long:

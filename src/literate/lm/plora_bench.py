@@ -37,6 +37,8 @@ class RunSpec:
     period: int | None = None
     momentum: float | None = None
     lr: float = 1e-3
+    rewarm: int = 0  # PLoRA: learning-rate re-warm-up steps after each unload (ReLoRA's)
+    optimizer_state: str = "reset"  # PLoRA: the adapter's Adam state at an unload
 
     @property
     def name(self) -> str:
@@ -45,6 +47,8 @@ class RunSpec:
             parts.append(f"r{self.rank}")
         if self.method == "plora":
             parts += [f"p{self.period}", f"m{self.momentum:g}"]
+            parts += [f"w{self.rewarm}"] if self.rewarm else []
+            parts += [self.optimizer_state] if self.optimizer_state != "reset" else []
         return "-".join(parts) + f"-lr{self.lr:g}"
 
 
@@ -82,6 +86,9 @@ def sweep(quick: bool, long: bool = False) -> tuple[list[RunSpec], Budget]:
         specs += [RunSpec("plora", r, p, 0.0, lr) for p in periods if p != middle for lr in lrs]
     if long:  # the comparisons first (LoRA and PLoRA at each rank), the reference and extras last
         first = [s for s in specs if s.method == "lora" or (s.period, s.momentum) == (middle, 0)]
+        first += [s for s in specs if s.method == "full"]
+        # then ReLoRA's recipe on ten stages: re-warm the learning rate, prune Adam's state
+        first += [RunSpec("plora", r, 300, 0.0, lrs[0], 30, "prune") for r in ranks]
         specs = first + [s for s in specs if s not in first]
     return specs, budget
 
@@ -132,6 +139,8 @@ def run_one(spec: RunSpec, budget: Budget, base_dir: str, out_dir: str) -> dict:
         lora_rank=spec.rank or 8,
         period=spec.period or steps,
         momentum=spec.momentum or 0.0,
+        rewarm_steps=spec.rewarm,
+        optimizer_state=spec.optimizer_state,
         block_size=budget.block,
         batch_size=budget.batch,
         lr=spec.lr,
@@ -208,11 +217,24 @@ def base_loss(base_dir: str, budget: Budget) -> float:
     return perplexity(base_dir, "shakespeare", "test", budget.block, budget.test_blocks).loss
 
 
+def _recipe(r: dict) -> tuple[int, str]:
+    """A row's re-warm-up steps and optimizer-state handling (rows of before they were
+    swept have neither: no re-warm-up, reset)."""
+    return r.get("rewarm", 0), r.get("optimizer_state", "reset")
+
+
+def _label(r: dict) -> str:
+    """``r8 p300 m0`` (``w30 prune`` added where a recipe differs from the default)."""
+    rewarm, state = _recipe(r)
+    extra = ([f"w{rewarm}"] if rewarm else []) + ([state] if state != "reset" else [])
+    return " ".join([f"r{r['rank']}", f"p{r['period']}", f"m{r['momentum']:g}", *extra])
+
+
 def best_per_config(rows: list[dict]) -> list[dict]:
     """The learning rate with the lowest validation loss, per configuration."""
     best: dict[tuple, dict] = {}
     for r in rows:
-        key = (r["method"], r["rank"], r["period"], r["momentum"])
+        key = (r["method"], r["rank"], r["period"], r["momentum"], *_recipe(r))
         if key not in best or r["val_loss"] < best[key]["val_loss"]:
             best[key] = r
     return list(best.values())
@@ -234,9 +256,9 @@ def plot(rows: list[dict], folder: Path, stem: str) -> list[str]:
     from literate.plora.analysis import plot_spectra
 
     def label(r):
-        bits = [r["method"]] + ([f"r={r['rank']}"] if r["rank"] else [])
-        extra = [f"p={r['period']}", f"m={r['momentum']:g}"] if r["method"] == "plora" else []
-        return " ".join(bits + extra)
+        if r["method"] == "plora":
+            return f"plora {_label(r)}"
+        return " ".join([r["method"]] + ([f"r={r['rank']}"] if r["rank"] else []))
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for r in rows:
@@ -285,8 +307,7 @@ def report(
             {k: v for k, v in r.items() if k not in ("spectrum", "eval_curve")} for r in all_rows
         ],
         "plora_rss_vs_lora": {
-            f"r{r['rank']} p{r['period']} m{r['momentum']:g}": r["peak_rss_mb"]
-            / lora_rss[r["rank"]]
+            _label(r): r["peak_rss_mb"] / lora_rss[r["rank"]]
             for r in rows
             if r["method"] == "plora" and r["rank"] in lora_rss
         },
@@ -327,6 +348,7 @@ def run_bench(
         "rank",
         "period",
         "mom.",
+        "re-warm, state",
         "lr",
         "test loss",
         "learn. ab.",
@@ -345,6 +367,7 @@ def run_bench(
             str(r["rank"] or "–"),
             str(r["period"] or "–"),
             "–" if r["momentum"] is None else f"{r['momentum']:g}",
+            "{} {}".format(*_recipe(r)) if r["method"] == "plora" else "–",
             f"{r['lr']:g}",
             f"{r['eval_loss']:.4f}",
             "–" if la is None else f"{la:.2f}",
