@@ -63,7 +63,7 @@ def bench_plora_cmd(
     work: Path | None = _WORK,
     threads: int = THREADS,
     long: bool = typer.Option(
-        False, help="3,000-step runs, each resumable; rows kept beside the JSON (≈ 3 h here)."
+        False, help="3,000-step runs, each resumable; rows kept beside the JSON (≈ 3.5 h here)."
     ),
 ) -> None:
     """PeriodicLoRA vs LoRA vs full fine-tuning: loss, learning ability, rank, memory, time."""
