@@ -240,7 +240,7 @@ def test_an_empty_validation_split_borrows_the_donor_document_nearest_its_stretc
     validation; validation takes the test document nearest 0.85 on the split line (the
     lower of the two), not the farther one."""
     from literate.data.corpora import TextDocument
-    from literate.data.splits import _unit
+    from literate.data.splits import hash_unit as _unit
 
     ids, i = [], 0
     while True:  # the first ids that split 1 / 0 / 2

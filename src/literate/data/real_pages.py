@@ -34,7 +34,7 @@ from pathlib import Path
 from literate.data.pdftext import TextLayer, layer_problem, text_layers
 from literate.data.reserved import RESERVED
 from literate.data.scans import ScanConfig, draw, geometry, move_box, scan_record, simulate
-from literate.data.splits import SPLITS, split_documents
+from literate.data.splits import SPLITS, hash_unit, split_documents
 from literate.data.text import TextDocument
 from literate.errors import BadValueError, LiterateError
 from literate.io import write_json_atomic
@@ -62,10 +62,6 @@ class Source:
     id: str  # "doc:<path under /usr/share/doc>", "man:<name>" or "html:<path under it>"
     kind: str  # "pdf" (installed as is), "groff" or "chromium" (typeset here)
     path: Path | None = None  # an installed PDF (or .pdf.gz), or an HTML file
-
-
-def _unit(*parts: object) -> str:
-    return hashlib.sha256("-".join(map(str, parts)).encode()).hexdigest()
 
 
 def reserved_paths() -> set[Path]:
@@ -112,7 +108,7 @@ def html_sources(paths: list[Path], root: Path) -> list[Source]:
             by_package.setdefault(p.relative_to(root).parts[0], []).append(p)
     out = []
     for package in sorted(by_package):
-        ranked = sorted(by_package[package], key=lambda p: _unit(p.relative_to(root)))
+        ranked = sorted(by_package[package], key=lambda p: hash_unit(str(p.relative_to(root)), 0))
         out += [
             Source(f"html:{p.relative_to(root)}", "chromium", p) for p in ranked[:HTML_PER_PACKAGE]
         ]
@@ -146,6 +142,11 @@ def print_html(html: Path, dest: Path, timeout: float = 120) -> bool:
     return ok
 
 
+def _digest(path: Path) -> str:
+    """A cache file's name for an installed file (two packages may share a file name)."""
+    return hashlib.sha1(str(path).encode()).hexdigest()[:12]
+
+
 def source_pdf(src: Source, cache: Path) -> Path | None:
     """A readable PDF file for ``src`` (unzipped or typeset into ``cache``), or None."""
     if src.kind == "groff":
@@ -159,13 +160,12 @@ def source_pdf(src: Source, cache: Path) -> Path | None:
             out.write_bytes(proc.stdout)
         return out
     if src.kind == "chromium":
-        out = cache / f"html-{hashlib.sha1(str(src.path).encode()).hexdigest()[:12]}.pdf"
+        out = cache / f"html-{_digest(src.path)}.pdf"
         if not out.is_file() and not print_html(src.path, out):
             return None
         return out
     if src.path.name.lower().endswith(".gz"):
-        digest = hashlib.sha1(str(src.path).encode()).hexdigest()[:12]
-        out = cache / f"{digest}.pdf"
+        out = cache / f"{_digest(src.path)}.pdf"
         if not out.is_file():
             with gzip.open(src.path) as f:
                 out.write_bytes(f.read())
@@ -186,14 +186,14 @@ DRAW = "per-document"  # how pages are drawn; recorded in the manifest (see ``do
 def document_order(sources: list[Source], seed: int, split: str) -> list[Source]:
     """The split's documents in a seeded order of their own hashes: installing one more
     package inserts its documents and moves no other (``--max-docs`` keeps a stable prefix)."""
-    return sorted(sources, key=lambda s: _unit(seed, split, s.id))
+    return sorted(sources, key=lambda s: hash_unit(f"{split}:{s.id}", seed))
 
 
 def document_rng(src: Source, seed: int, split: str) -> random.Random:
     """Each document draws its pages and scans from its own generator, so what one document
     gets never depends on which other documents are installed (a shared generator made a
     new package change every later document's pages, the test split's included)."""
-    return random.Random(_unit(seed, split, src.id, "pages"))
+    return random.Random(hash_unit(f"{split}:{src.id}:pages", seed))
 
 
 def page_id(src: Source, page: int) -> str:

@@ -24,8 +24,9 @@ DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
 MIN_DOCUMENTS = 3  # fewer documents are split by position (held-out tails)
 
 
-def _unit(doc_id: str, seed: int) -> float:
-    """A uniform number in [0, 1) from the id: the document's place on the split line."""
+def hash_unit(doc_id: str, seed: int) -> float:
+    """A uniform number in [0, 1) from the id: the document's place on the split line (and,
+    keyed further, its place in any other seeded order that must not depend on the rest)."""
     digest = hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
 
@@ -48,7 +49,7 @@ def split_documents(
     train_cut, val_cut = fractions[0], fractions[0] + fractions[1]
     out: dict[str, list[TextDocument]] = {s: [] for s in SPLITS}
     for d in docs:
-        u = _unit(d.id, seed)
+        u = hash_unit(d.id, seed)
         out["train" if u < train_cut else "validation" if u < val_cut else "test"].append(d)
     if len(docs) >= MIN_DOCUMENTS:
         bounds = {"validation": (train_cut, val_cut), "test": (val_cut, 1.0)}
@@ -57,7 +58,7 @@ def split_documents(
             if hi > lo and not out[split] and len(out[donor]) > 1:
                 # the donor's document nearest this split's stretch of the line moves over
                 mid = (lo + hi) / 2
-                doc = min(out[donor], key=lambda d: (abs(_unit(d.id, seed) - mid), d.id))
+                doc = min(out[donor], key=lambda d: (abs(hash_unit(d.id, seed) - mid), d.id))
                 out[donor].remove(doc)
                 out[split].append(doc)
     return out

@@ -180,15 +180,12 @@ def run_one(spec: RunSpec, budget: Budget, base_dir: str, out_dir: str) -> dict:
     }
 
 
-def _run_in_process(
-    spec: RunSpec, budget: Budget, base_dir: str, work: Path, rows: Path | None = None
-) -> dict:
-    """One run in its own process; its row is cached in ``work`` (and ``rows`` if given)."""
-    cached = work / f"{spec.name}.json"
-    kept = rows / f"{spec.name}.json" if rows else None
-    for path in (cached, kept):
-        if path and path.is_file():
-            return json.loads(path.read_text())
+def _run_in_process(spec: RunSpec, budget: Budget, base_dir: str, work: Path, rows: Path) -> dict:
+    """One run in its own process (its checkpoints in ``work``); its row is cached in
+    ``rows``, where a rerun finds it."""
+    cached = rows / f"{spec.name}.json"
+    if cached.is_file():
+        return json.loads(cached.read_text())
     payload = json.dumps(
         {
             "spec": asdict(spec),
@@ -204,10 +201,8 @@ def _run_in_process(
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise LiterateError(f"benchmark run {spec.name} failed: {tail}")
     row = json.loads(proc.stdout.strip().splitlines()[-1])
+    rows.mkdir(parents=True, exist_ok=True)
     write_json_atomic(cached, row)
-    if kept:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(kept, row)
     return row
 
 
@@ -332,7 +327,8 @@ def run_bench(
     work_dir.mkdir(parents=True, exist_ok=True)
     out = Path(json_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    kept = out.parent / f"{out.stem}_runs" if long else None
+    # the long sweep outlasts a sitting: its rows live beside the JSON (tracked), not in runs/
+    kept = out.parent / f"{out.stem}_runs" if long else work_dir
     l_base = base_loss(base_dir, budget)
     command = command_of("bench plora", quick=quick, long=long, json=json_path)
     all_rows: list[dict] = []

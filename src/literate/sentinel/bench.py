@@ -114,7 +114,6 @@ SENTINEL = SentinelConfig(max_chunk_tokens=24, local_chunks=1, sink_tokens=4, mo
 
 
 ROW_KEYS = ("model", "policy", "budget", "ppl", "tokens_per_s", "peak_cache_tokens", "text_tokens")
-RECALL_KEYS = ("model", "policy", "budget", "distance", "accuracy", "n")
 
 
 def perplexity_row(model_name: str, r: StreamEval) -> dict:
