@@ -109,6 +109,45 @@ def test_each_policy_streams_as_its_definition_says(name, budget, options, lengt
         assert streamed.peak_cache_tokens == min(budget, len(chunk))
 
 
+@pytest.mark.parametrize("name, budget", [("full", None), ("paper", None), ("sentinel", 11)])
+def test_block_feeding_gives_the_token_by_token_logits(name, budget):
+    """Prefilling in blocks (``block`` > 1) is only a speed-up: under the policies that
+    evict nothing the logits and the cache are those of one token at a time, and a bounded
+    policy ignores it so its cache stays within budget."""
+    cfg = SentinelConfig(max_chunk_tokens=3, local_chunks=1, sink_tokens=2)
+    policy = Policy.make(name, budget, cfg)
+    inputs = layout([3, 2, 3, 1, 3, 3, 2, 3], cfg)
+    model = MODELS["llama"]
+    single = stream_logits(model, *inputs, policy)
+    blocked = stream_logits(model, *inputs, policy, block=5)
+    assert (single.logits - blocked.logits).abs().max() <= 1e-4
+    assert single.peak_cache_tokens == blocked.peak_cache_tokens
+    if budget is not None:
+        assert blocked.peak_cache_tokens <= budget
+
+
+def test_block_prefill_keeps_recall_scores(nano_tokenizer):
+    """``SentinelStream(block=...)`` prefills a prompt in blocks under every policy
+    (evicting before each block) and continues from the state token by token would reach:
+    the continuation's NLL is the same; scoring a text keeps bounded policies unblocked."""
+    from literate.sentinel import SentinelStream
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(llama_config("nano", vocab_size=len(nano_tokenizer))).eval()
+    cfg = SentinelConfig(max_chunk_tokens=6, local_chunks=1, sink_tokens=2)
+    prompt = "To be, or not to be. That is the question. Whether tis nobler in the mind"
+    cont = nano_tokenizer.encode(" to suffer", add_special_tokens=False)
+    for policy, budget in (("full", None), ("window", 9), ("sinks", 10)):
+        recall, text = [], []
+        for block in (1, 7):
+            stream = SentinelStream(model, nano_tokenizer, policy, budget, cfg, block=block)
+            recall.append(stream.continuation_nll(stream.prefill(prompt), cont))
+            text.append(stream.score(prompt))
+        assert recall[0] == pytest.approx(recall[1], abs=1e-4)
+        assert text[0].nll == pytest.approx(text[1].nll, abs=1e-4)
+        assert text[0].peak_cache_tokens == text[1].peak_cache_tokens  # scoring: no blocks
+
+
 def test_cache_stays_flat_as_the_text_grows():
     cfg = SentinelConfig(max_chunk_tokens=4, local_chunks=1, sink_tokens=2)
     policy = Policy.make("sentinel", 20, cfg)
@@ -186,13 +225,14 @@ def test_generation_streams_with_a_bounded_cache(nano_tokenizer, monkeypatch):
     model = LlamaForCausalLM(llama_config("nano", vocab_size=len(nano_tokenizer))).eval()
     cfg = SentinelConfig(max_chunk_tokens=6, local_chunks=1, sink_tokens=2)
     prompt = "To be, or not to be. That is"
-    fed, feed = [], Streamer.feed
+    fed, feed_block = [], Streamer.feed_block
 
-    def recorded(self, token, position, chunk, sentinel):
-        fed.append((token, position, chunk, sentinel))
-        return feed(self, token, position, chunk, sentinel)
+    def recorded(self, tokens, positions, chunks, sentinels):  # prefill and single feeds
+        cols = (t.tolist() for t in (tokens, positions, chunks, sentinels))
+        fed.extend(zip(*cols, strict=True))
+        return feed_block(self, tokens, positions, chunks, sentinels)
 
-    monkeypatch.setattr(Streamer, "feed", recorded)
+    monkeypatch.setattr(Streamer, "feed_block", recorded)
     stream = SentinelStream(model, nano_tokenizer, "sentinel", 24, cfg)
     out = stream.generate(prompt, max_new_tokens=40)
     monkeypatch.undo()
@@ -258,3 +298,21 @@ def test_generation_never_emits_an_sr_even_where_the_model_prefers_it(nano_token
         Streamer.feed = feed
     assert [t == sr_id for t, _ in fed] == [s for _, s in fed]
     assert "<SR>" not in out and len(out) > 0
+
+
+def test_bench_keeps_each_finished_measurement(tmp_path):
+    """The long plan takes hours: a rerun reuses what a run of the same plan finished and
+    recomputes what another plan measured."""
+    from literate.sentinel.bench import _cached, plan
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"ppl": 1.5}
+
+    quick, full = plan(True), plan(False)
+    assert _cached(tmp_path, "ppl-x", quick, compute) == {"ppl": 1.5}
+    assert _cached(tmp_path, "ppl-x", quick, compute) == {"ppl": 1.5} and len(calls) == 1
+    _cached(tmp_path, "ppl-x", full, compute)
+    assert len(calls) == 2

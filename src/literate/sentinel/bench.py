@@ -4,8 +4,9 @@ Two fine-tunes of the bundled base LM on the Shakespeare train split with identi
 settings and steps, one with ``<SR>`` sentinels (bounded mode) and one without; then
 streamed test perplexity (original tokens only) per policy and budget, streaming throughput
 and peak cache on a long text, the streaming-vs-masked exactness, and the cost of building
-an 8k-token mask relative to one forward pass. Fine-tuned models are kept in the work
-folder, so a rerun skips training (and an interrupted one resumes).
+an 8k-token mask relative to one forward pass. Fine-tuned models and every finished
+measurement are kept in the work folder, so a rerun skips them (and an interrupted
+fine-tune resumes from its checkpoint): the long plan takes hours of CPU.
 
 ``--long`` (issue 22) runs the same comparison on the long-context base ``lm-long``,
 fine-tuned on the debian-docs train split at 2,048-token blocks, scored on test texts of
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from literate.errors import LiterateError
-from literate.io import command_of, write_result
+from literate.io import command_of, write_json_atomic, write_result
 from literate.sentinel.chunking import chunk_text
 from literate.sentinel.config import SentinelConfig
 from literate.sentinel.mask import build_attention_mask
@@ -65,6 +66,9 @@ class Plan:
     batch_size: int = 8
     lr: float = 1e-3
     min_doc_tokens: int = 0  # score only test documents at least this long
+    # tokens per forward pass under full / paper (no eviction: the same scores as token by
+    # token); 1 keeps every policy's tokens/s a token-by-token stream's
+    prefill_block: int = 1
 
 
 def plan(quick: bool, long: bool = False) -> Plan:
@@ -86,6 +90,7 @@ def plan(quick: bool, long: bool = False) -> Plan:
             batch_size=4,
             lr=3e-4,
             min_doc_tokens=4096,
+            prefill_block=512,  # 16k-token recall prompts under full attention
         )
     if quick:
         return Plan(
@@ -130,6 +135,21 @@ def perplexity_row(model_name: str, r: StreamEval) -> dict:
         "text_tokens": r.text_tokens,  # mean tokens per evaluated text
         "texts": r.texts,
     }
+
+
+def _cached(work: Path, key: str, p: Plan, compute):
+    """``compute()``, or its result from an earlier run of the same plan in ``work``
+    (``rows/<key>.json``, written atomically once computed)."""
+    path = work / "rows" / f"{key}.json"
+    plan_json = json.loads(json.dumps(asdict(p)))  # tuples read back as lists
+    if path.is_file():
+        saved = json.loads(path.read_text())
+        if saved.get("plan") == plan_json:
+            return saved["value"]
+    value = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(path, {"plan": plan_json, "value": value})
+    return value
 
 
 def finetune(work: Path, p: Plan, sentinel: bool, threads: int) -> str:
@@ -309,18 +329,24 @@ def run_bench(
         ]
     rows = []
     for model_name, policy, budget in cases:
-        r = stream_perplexity(
-            models[model_name],
-            p.corpus,
-            policy,
-            budget,
-            "test",
-            p.tokens_per_doc,
-            config=SENTINEL,
-            max_docs=p.docs,
-            min_tokens=p.min_doc_tokens,
-        )
-        rows.append(perplexity_row(model_name, r))
+
+        def score(model_name=model_name, policy=policy, budget=budget) -> dict:
+            r = stream_perplexity(
+                models[model_name],
+                p.corpus,
+                policy,
+                budget,
+                "test",
+                p.tokens_per_doc,
+                config=SENTINEL,
+                max_docs=p.docs,
+                min_tokens=p.min_doc_tokens,
+                block=p.prefill_block,
+            )
+            return perplexity_row(model_name, r)
+
+        rows.append(_cached(work_dir, f"ppl-{model_name}-{policy}-{budget}", p, score))
+        print(f"{model_name} {policy} {budget}: ppl {rows[-1]['ppl']:.2f}", flush=True)
     # exactness on the trained sentinel model: streaming with eviction vs one masked forward
     tok, model = load_tokenizer(models["sentinel"]), load_model(models["sentinel"])
     text = _long_text(p.long_tokens, tok, p.corpus)
@@ -336,12 +362,19 @@ def run_bench(
     )
     # throughput, cache and RSS over growing texts: full vs sentinel, one process per run
     long_rows = [
-        _long_run_in_process(models["sentinel"], policy_name, budget, n, threads, p.corpus)
+        _cached(
+            work_dir,
+            f"long-{policy_name}-{budget}-{n}",
+            p,
+            lambda a=(policy_name, budget, n): _long_run_in_process(
+                models["sentinel"], *a, threads, p.corpus
+            ),
+        )
         for policy_name, budget in (("sentinel", 256), ("full", None))
         for n in p.memory_tokens
     ]
     cost = mask_cost(model, p.mask_tokens)
-    recall = _recall(models, p, tok)
+    recall = _recall(models, p, tok, work_dir)
     out = Path(json_path)
     payload = {
         "plan": asdict(p),
@@ -399,7 +432,7 @@ def run_bench(
     return payload
 
 
-def _recall(models: dict[str, str], p: Plan, tok) -> list[dict]:
+def _recall(models: dict[str, str], p: Plan, tok, work: Path) -> list[dict]:
     """Pass-key recall at each distance: the baseline under full, window and sinks, the
     sentinel model under sentinel, all at ``recall_budget`` (fillers: test texts)."""
     from literate.data.tokenizer import load_tokenizer
@@ -413,10 +446,14 @@ def _recall(models: dict[str, str], p: Plan, tok) -> list[dict]:
         ("baseline", [("full", None), ("window", b), ("sinks", b)]),
         ("sentinel", [("sentinel", b)]),
     ):
-        tokenizer, model = load_tokenizer(models[name]), load_model(models[name])
-        filler = tokenizer(filler_text, add_special_tokens=False)["input_ids"]
-        rows += recall_rows(model, tokenizer, name, cases, list(p.recall_distances), filler,
-                            p.recall_cases, SENTINEL)  # fmt: skip
+
+        def measure(name=name, cases=cases) -> list[dict]:
+            tokenizer, model = load_tokenizer(models[name]), load_model(models[name])
+            filler = tokenizer(filler_text, add_special_tokens=False)["input_ids"]
+            return recall_rows(model, tokenizer, name, cases, list(p.recall_distances), filler,
+                               p.recall_cases, SENTINEL, block=p.prefill_block)  # fmt: skip
+
+        rows += _cached(work, f"recall-{name}", p, measure)
     return rows
 
 

@@ -72,16 +72,18 @@ def recall_rows(
     config: SentinelConfig,
     seed: int = 0,
     n_candidates: int = 8,
+    block: int = 1,
 ) -> list[dict]:
     """``{"model", "policy", "budget", "distance", "accuracy", "n", "chance"}`` per policy
     (``cases``: ``(policy, budget)``) and distance; the same ``n`` cases at each distance for
-    every policy (seeded), so policies differ only in what they remember."""
+    every policy (seeded), so policies differ only in what they remember. ``block``: tokens per
+    forward pass in the prompt's prefill (``SentinelStream``: the same answers, faster)."""
     rows = []
     for distance in distances:
         rng = random.Random(f"{seed}-{distance}")
         probes = [make_case(filler, tokenizer, distance, rng, n_candidates) for _ in range(n)]
         for policy, budget in cases:
-            stream = SentinelStream(model, tokenizer, policy, budget, config)
+            stream = SentinelStream(model, tokenizer, policy, budget, config, block=block)
             hits = sum(recalled(stream, case) for case in probes)
             rows.append(
                 {

@@ -12,6 +12,12 @@ Tokens go through the model one at a time with explicit ``position_ids`` (the ca
 is no longer the position) and a 4D mask over the cache. Before each token, every cached key
 that no query from this one on may see is evicted, so the cache never holds more than the
 budget, and the logits equal those of one forward pass with the equivalent mask.
+
+``block`` > 1 feeds that many tokens per forward pass (``Streamer.feed_block``: the same
+logits). Scoring uses it only under ``full`` and ``paper``, which evict nothing, so every
+policy's cache stays within its budget token by token; a prompt's prefill uses it under
+every policy (chunked prefill, as servers do: the cache may hold up to ``block - 1`` tokens
+over the budget while a block passes, and is back within it before the next token).
 """
 
 from __future__ import annotations
@@ -189,33 +195,56 @@ class Streamer:
         )  # fmt: skip
         return twin
 
-    @torch.no_grad()
     def feed(self, token: int, position: int, chunk: int, sentinel: bool) -> torch.Tensor:
         """Feed one token; returns its logits row (fp32, CPU)."""
+        one = torch.tensor([token]), torch.tensor([position]), torch.tensor([chunk])
+        return self.feed_block(*one, torch.tensor([sentinel]))[0]
+
+    @torch.no_grad()
+    def feed_block(
+        self,
+        tokens: torch.Tensor,
+        positions: torch.Tensor,
+        chunks: torch.Tensor,
+        sentinels: torch.Tensor,
+    ) -> torch.Tensor:
+        """Feed B tokens (1-D tensors) in one forward pass; returns their logits [B, V].
+
+        Eviction runs once, before the block, keeping every key a query from the block's
+        first token on may see, and the mask hides the rest: the logits are those of B
+        single feeds. Only the peak cache differs, by up to B - 1 under a policy that
+        evicts (see ``_step``)."""
+        n = len(tokens)
         now = TokenMeta(
-            torch.tensor([self.fed]),
-            torch.tensor([chunk]),
-            torch.tensor([sentinel]),
-            torch.tensor([self.ordinary - int(sentinel)]),
+            torch.arange(self.fed, self.fed + n),
+            chunks,
+            sentinels,
+            self.ordinary + torch.cumsum((~sentinels).long(), 0) - 1,
         )
         if self.cached is not None:
-            keep = self.policy.needed(self.cached, self.fed, chunk)
+            keep = self.policy.needed(self.cached, self.fed, int(chunks[0]))
             evict(self.cache, keep)
             self.cached = self.cached.select(keep)
         keys = now if self.cached is None else self.cached.cat(now)
         self.peak = max(self.peak, len(keys.index))
         device = self.model.device
         out = self.model(
-            input_ids=torch.tensor([[token]], device=device),
-            position_ids=torch.tensor([[position]], device=device),
+            input_ids=tokens[None].to(device),
+            position_ids=positions[None].to(device),
             attention_mask=additive(self.policy.visible(now, keys))[None, None].to(device),
             past_key_values=self.cache,
             use_cache=True,
         )
         self.cached = keys
-        self.fed += 1
-        self.ordinary += int(not sentinel)
-        return out.logits[0, -1].float().cpu()
+        self.fed += n
+        self.ordinary += int((~sentinels).sum())
+        return out.logits[0].float().cpu()
+
+
+def _step(policy: Policy, block: int, prefill: bool = False) -> int:
+    """Tokens per forward pass: ``block`` in a prefill or where the policy evicts nothing,
+    else 1 (a scored stream's peak cache is then exactly what the policy holds)."""
+    return max(1, block) if prefill or policy.name in ("full", "paper") else 1
 
 
 def stream_logits(
@@ -227,23 +256,28 @@ def stream_logits(
     policy: Policy,
     keep_logits: bool = True,
     on_logits=None,
+    block: int = 1,
 ) -> StreamResult:
-    """Run one sequence (1-D tensors) token by token under ``policy``.
+    """Run one sequence (1-D tensors) token by token under ``policy`` (``block`` tokens
+    per pass where it evicts nothing, see ``Streamer.feed_block``).
 
     ``on_logits(t, logits_row)`` is called for every position when given (for scoring
     without keeping [T, V] logits in memory).
     """
     streamer = Streamer(model, policy)
     rows = []
+    step = _step(policy, block)
     start = time.perf_counter()
-    for t in range(len(input_ids)):
-        row = streamer.feed(
-            int(input_ids[t]), int(position_ids[t]), int(chunk_ids[t]), bool(is_sentinel[t])
+    for t0 in range(0, len(input_ids), step):
+        span = slice(t0, t0 + step)
+        out = streamer.feed_block(
+            input_ids[span], position_ids[span], chunk_ids[span], is_sentinel[span].bool()
         )
-        if on_logits is not None:
-            on_logits(t, row)
-        if keep_logits:
-            rows.append(row)
+        for k, row in enumerate(out):
+            if on_logits is not None:
+                on_logits(t0 + k, row)
+            if keep_logits:
+                rows.append(row)
     logits = torch.stack(rows) if keep_logits else None
     return StreamResult(logits, streamer.peak, time.perf_counter() - start)
 
@@ -281,6 +315,7 @@ def stream_score(
     chunk_ids: torch.Tensor,
     is_sentinel: torch.Tensor,
     policy: Policy,
+    block: int = 1,
 ) -> StreamScore:
     """NLL of the original tokens under ``policy`` (labels in HF's shifted convention, as
     ``prepare_sentinels`` makes them), without keeping the [T, V] logits."""
@@ -301,6 +336,7 @@ def stream_score(
         policy,
         keep_logits=False,
         on_logits=add,
+        block=block,
     )
     n = int((targets != -100).sum())
     return StreamScore(total, n, result.peak_cache_tokens, result.seconds, len(input_ids))
@@ -332,8 +368,11 @@ class SentinelStream:
         policy: str = "sentinel",
         budget: int | None = None,
         config: SentinelConfig | None = None,
+        block: int = 1,
     ):
-        self.model, self.tokenizer = model, tokenizer
+        """``block``: tokens per forward pass in ``prefill`` (every policy) and in
+        ``score`` (``full`` and ``paper`` only); the same logits as token by token."""
+        self.model, self.tokenizer, self.block = model, tokenizer, block
         self.config = config or SentinelConfig()
         self.policy = Policy.make(policy, budget, self.config)
         self.sr_id = None
@@ -393,14 +432,21 @@ class SentinelStream:
         cfg = self.config
         ids, lengths = chunk_text(prompt, self.tokenizer, cfg)
         streamer = Streamer(self.model, self.policy)
-        position, logits, i = 0, None, 0
+        tokens, positions, chunks, sentinels = [], [], [], []
+        position, i = 0, 0
         for c, n in enumerate(lengths):
             for _ in range(n):
-                logits = streamer.feed(ids[i], position, c, False)
+                tokens.append(ids[i]), positions.append(position), chunks.append(c)
+                sentinels.append(False)
                 i, position = i + 1, position + 1
             if self.sr_id is not None and c < len(lengths) - 1:
-                streamer.feed(self.sr_id, self._sr_position(position), c, True)
+                tokens.append(self.sr_id), positions.append(self._sr_position(position))
+                chunks.append(c), sentinels.append(True)
                 position += cfg.sr_position == "continue"
+        step = _step(self.policy, self.block, prefill=True)
+        columns = [torch.tensor(x) for x in (tokens, positions, chunks, sentinels)]
+        for t0 in range(0, len(tokens), step):
+            logits = streamer.feed_block(*(x[t0 : t0 + step] for x in columns))[-1]
         return Prefilled(streamer, logits, position, len(lengths) - 1, lengths[-1])
 
     def continuation_nll(self, state: Prefilled, tokens: list[int]) -> float:
@@ -428,4 +474,4 @@ class SentinelStream:
             row = prepare_sentinels([ids], [lengths], self.sr_id, self.config).row()
         else:
             row = plain_row(ids)
-        return stream_score(self.model, *row, self.policy)
+        return stream_score(self.model, *row, self.policy, block=self.block)
