@@ -96,9 +96,14 @@ class Policy:
             self.sentinel,
         )
 
+    @property
+    def evicts(self) -> bool:
+        """Whether the policy ever drops a cached key (``full`` and ``paper`` never do)."""
+        return self.name not in ("full", "paper")
+
     def needed(self, k: TokenMeta, index: int, chunk: int) -> torch.Tensor:
         """[K] bool: may any query at or after ``index`` (in chunk ≥ ``chunk``) see the key."""
-        if self.name in ("full", "paper"):
+        if not self.evicts:
             return torch.ones_like(k.index, dtype=torch.bool)
         if self.name == "window":
             return k.index > index - self.budget
@@ -244,7 +249,7 @@ class Streamer:
 def _step(policy: Policy, block: int, prefill: bool = False) -> int:
     """Tokens per forward pass: ``block`` in a prefill or where the policy evicts nothing,
     else 1 (a scored stream's peak cache is then exactly what the policy holds)."""
-    return max(1, block) if prefill or policy.name in ("full", "paper") else 1
+    return max(1, block) if prefill or not policy.evicts else 1
 
 
 def stream_logits(
