@@ -184,6 +184,11 @@ def test_bench_sentinel_takes_one_plan(capsys, tmp_path):
         "literate: error: --quick and --long are two different plans: give one\n"
     )
     assert not list(tmp_path.iterdir())
+    code, _, err = run(capsys, "bench", "sentinel", "--from-start", "--work", str(tmp_path))
+    assert code == 2 and err == (
+        "literate: error: --from-start is a variant of the long plan: give --long with it\n"
+    )
+    assert not list(tmp_path.iterdir())
 
 
 def test_the_engine_refuses_bad_numbers_before_loading(monkeypatch):

@@ -316,3 +316,18 @@ def test_bench_keeps_each_finished_measurement(tmp_path):
     assert _cached(tmp_path, "ppl-x", quick, compute) == {"ppl": 1.5} and len(calls) == 1
     _cached(tmp_path, "ppl-x", full, compute)
     assert len(calls) == 2
+
+
+def test_from_start_is_the_long_plan_from_the_short_base():
+    """Issue 22's fallback: the same texts, budgets and steps as ``--long``, but both models
+    start from ``lm-base`` (no long context, no ``<SR>`` yet) at blocks as long as the texts."""
+    from literate.sentinel.bench import plan
+
+    long, start = plan(False, long=True), plan(False, long=True, from_start=True)
+    assert start.base == "lm-base" and long.base == "lm-long"
+    assert start.block_size >= start.tokens_per_doc and start.steps == long.steps
+    for same in ("docs", "tokens_per_doc", "budgets", "corpus", "min_doc_tokens", "recall_budget"):
+        assert getattr(start, same) == getattr(long, same), same
+    assert max(start.recall_distances) > start.recall_budget  # beyond every window's reach
+    with pytest.raises(ValueError):
+        plan(False, from_start=True)

@@ -49,11 +49,17 @@ def bench_sentinel_cmd(
     long: bool = typer.Option(
         False, help="On the long-context base (lm-long), texts of ≥ 4,096 tokens, budgets to 1,024."
     ),
+    from_start: bool = typer.Option(
+        False,
+        help="With --long: both models learn long context from lm-base, one with <SR> from step 0.",
+    ),
 ) -> None:
     """Sentinel tokens vs window/sinks at equal KV budget: perplexity, speed, memory."""
     if quick and long:
         raise BadValueError("--quick and --long are two different plans: give one")
-    _bench("sentinel", quick, json_out, work, threads, long=long)
+    if from_start and not long:
+        raise BadValueError("--from-start is a variant of the long plan: give --long with it")
+    _bench("sentinel", quick, json_out, work, threads, long=long, from_start=from_start)
 
 
 @bench_app.command("plora")
