@@ -75,12 +75,15 @@ class Plan:
 
 
 def plan(quick: bool, long: bool = False, from_start: bool = False) -> Plan:
-    if long and from_start:
+    if from_start:
+        if not long:
+            raise ValueError("from_start is a variant of the long plan")
         # ``<SR>`` from the start of long-context training (SepLLM's from-scratch mode, at
         # the scale this CPU affords): both models are ``lm-base`` (256-token blocks, never
         # saw ``<SR>``) trained on 4,096-token blocks with lm-long's learning rate, one with
-        # sentinels and one without; recall to 4,096 tokens (16k prompts streamed token by
-        # token under three policies take ≈ 45 min here and were at chance in the long run)
+        # sentinels and one without. Recall stops at 4,096: a 16k prompt streams token by
+        # token at ≈ 150 tokens/s (sentinel_long.json), ≈ 45 min for 8 cases × 3 bounded
+        # policies, and the long run's recall was at chance there
         return replace(
             plan(False, long=True),
             base="lm-base",
@@ -90,8 +93,6 @@ def plan(quick: bool, long: bool = False, from_start: bool = False) -> Plan:
             recall_distances=(256, 1024, 4096),
             memory_tokens=(4096,),
         )
-    if from_start:
-        raise ValueError("from_start is a variant of the long plan")
     if long:  # issue 22: the long-context base on documentation texts of ≥ 4,096 tokens
         return Plan(
             steps=300,
