@@ -194,7 +194,8 @@ class PieceDataset(SeededDataset):
     coordinates. A piece with no word keeps its empty truth: the engine hands the model
     such pieces too (specks, rule ends). A skewed page (a simulated scan) is levelled first
     as the engine levels it (``min_degrees`` on), its words' boxes with it. A page is cut
-    once per process and kept."""
+    once per process and only its pieces are kept (a stage with ≈ 2,000 pages would hold
+    ≈ 12 GB of whole page images)."""
 
     def __init__(
         self,
@@ -207,31 +208,36 @@ class PieceDataset(SeededDataset):
         self.pages = PageFolderDataset(folder).items
         self.n, self.seed, self.max_width = n, seed, max_width
         self.min_degrees = min_degrees
-        self._cut: dict[int, tuple] = {}
+        self._cut: dict[int, tuple[list, list]] = {}
 
     def cut(self, j: int) -> tuple:
-        """(image, pieces, truth of each piece) of page ``j``."""
+        """(levelled image, pieces, truth of each piece) of page ``j``."""
+        path = self.pages[j]
+        words = page_words(json.loads(path.with_suffix(".json").read_text()))
+        image = load_document(path).pages[0]
+        image, words = level_page(image, words, self.min_degrees)
+        ink, rules = ink_and_rules(image)
+        pieces = segment_page(ink, self.max_width, rules=rules)
+        return image, pieces, pieces_truth(words, [p.box for p in pieces])
+
+    def crops(self, j: int) -> tuple[list, list]:
+        """(piece images, truth of each piece) of page ``j``, cut once per process."""
         if j not in self._cut:
-            path = self.pages[j]
-            words = page_words(json.loads(path.with_suffix(".json").read_text()))
-            image = load_document(path).pages[0]
-            image, words = level_page(image, words, self.min_degrees)
-            ink, rules = ink_and_rules(image)
-            pieces = segment_page(ink, self.max_width, rules=rules)
-            self._cut[j] = (image, pieces, pieces_truth(words, [p.box for p in pieces]))
+            image, pieces, truths = self.cut(j)
+            self._cut[j] = ([image.crop(p.box) for p in pieces], truths)
         return self._cut[j]
 
     def __getitem__(self, i: int) -> dict:
         rng = self.rng(i, "piece")
         for _ in range(len(self.pages)):
-            image, pieces, truths = self.cut(rng.randrange(len(self.pages)))
-            if pieces:  # else a page the cut finds no ink on
+            crops, truths = self.crops(rng.randrange(len(self.pages)))
+            if crops:  # else a page the cut finds no ink on
                 break
         else:
             raise InputNotFoundError("the cut finds no ink on these pages")
-        k = rng.randrange(len(pieces))
+        k = rng.randrange(len(crops))
         return {
-            "image": image.crop(pieces[k].box),
+            "image": crops[k],
             "lines": truths[k],
             "markdown": " ".join(ln.text for ln in truths[k]),
             "glyphs": None,
