@@ -18,15 +18,38 @@ from PIL import Image
 
 from literate.lines import Line
 from literate.reader.layout.deskew import estimate_skew, level, unrotate_box
-from literate.reader.layout.orientation import doubtful, quarter_turns, turn_back_box
+from literate.reader.layout.orientation import doubtful, peakiness, quarter_turns, turn_back_box
 from literate.reader.layout.segment import ink_mask
 from literate.reader.page import Page
+
+
+def _tesseract(image: Image.Image, *args: str) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "page.png"
+        image.save(path)
+        proc = subprocess.run(["tesseract", str(path), "-", *args], capture_output=True, text=True)
+    return proc.stdout
+
+
+def confident_words(image: Image.Image, min_conf: float = 70) -> int:
+    """Words Tesseract reads with confidence ≥ ``min_conf`` (``--psm 3`` TSV): many on a
+    page read the right way up, few on one read upside down or on its side."""
+    n = 0
+    for row in _tesseract(image, "--psm", "3", "tsv").splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) == 12 and cols[11].strip() and float(cols[10]) >= min_conf:
+            n += 1
+    return n
 
 
 def detect_turns(image: Image.Image, width: int = 1000) -> int:
     """Counter-clockwise quarter turns that make ``image`` upright: Tesseract's orientation
     detector (``--psm 0``) when the ink leaves doubt, else 0; the ink alone where Tesseract
-    is not installed."""
+    is not installed. The detector's turn is checked: a quarter turn only where the ink's
+    column profile is peakier than its row profile (text running vertically), a half turn
+    only where the page turned reads more confident words than as given. Unchecked, the
+    detector turned 6 of 24 upright scans of the real-page validation split (blurred,
+    noisy; confidence 1.5–8.3), which every engine then read as nothing."""
     small = image.convert("L")
     if small.width > width:
         small = small.resize((width, max(1, round(small.height * width / small.width))))
@@ -35,17 +58,18 @@ def detect_turns(image: Image.Image, width: int = 1000) -> int:
         return 0
     if shutil.which("tesseract") is None:
         return quarter_turns(ink)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "page.png"
-        small.save(path)
-        proc = subprocess.run(
-            ["tesseract", str(path), "-", "--psm", "0"], capture_output=True, text=True
-        )
-    found = re.search(r"Rotate: (\d+)", proc.stdout)
-    conf = re.search(r"Orientation confidence: ([\d.]+)", proc.stdout)
+    out = _tesseract(small, "--psm", "0")
+    found = re.search(r"Rotate: (\d+)", out)
+    conf = re.search(r"Orientation confidence: ([\d.]+)", out)
     if not found or not conf or float(conf.group(1)) < 1.5:
         return 0
-    return (4 - int(found.group(1)) // 90) % 4  # "Rotate: 90" = a quarter turn clockwise
+    turns = (4 - int(found.group(1)) // 90) % 4  # "Rotate: 90" = a quarter turn clockwise
+    if turns % 2:  # on its side: the ink's profiles show that reliably
+        rows, cols = ink.sum(axis=1), ink.sum(axis=0)
+        return turns if peakiness(cols) > peakiness(rows) else 0
+    if turns and confident_words(small.rotate(180)) <= confident_words(small):
+        return 0  # upside down: only reading tells, as both ways have the same profiles
+    return turns
 
 
 class Deskewed:
