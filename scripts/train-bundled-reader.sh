@@ -23,7 +23,8 @@
 #      clean and through the scan simulator, levelled as the engine levels them) and of 300
 #      new rendered pages (seed 12), half lines as before, 3,000 steps at 1e-4; installed
 #      because it beat stage 11 on the real-page validation split (docs/reader-training.md);
-#  13. the same over every train document (per-document draw) and 300 new rendered pages.
+#  13. (STAGE13=1; tried, not installed) the same over every train document and 300 new
+#      rendered pages (seed 13), 2,000 steps: it tied stage 12 on validation.
 # Every stage resumes from its last checkpoint, so the script can be stopped and run again;
 # a finished stage is skipped. Do not run it while the test suite runs (they share the cores).
 #   bash scripts/train-bundled-reader.sh [RUNS_DIR]
@@ -95,13 +96,17 @@ stage 11-pieces "$RUNS/10-pieces" piece shakespeare+readmes+random 128 16 1e-4 "
 stage 12-real "$RUNS/11-pieces" piece shakespeare+readmes+random 128 16 1e-4 \
   "${REAL_STEPS:-3000}" 300000 --pages "$RUNS/pages12"
 
-# Stage 13: every train document (326 here, per-document draw, 3 pages each, clean and as
-# a scan) and 300 new rendered pages (seed 13), again half pieces and half lines, 3,000
-# steps at 1e-4 from stage 12. Validation chooses between it and stage 12.
-"$LIT" data real-pages --split train --out "$RUNS/pages13/real"
-"$LIT" data render --out "$RUNS/pages13/s13" --n 300 --seed 13 --split train
-stage 13-real "${STAGE12:-$RUNS/12-real}" piece shakespeare+readmes+random 128 16 1e-4 \
-  "${REAL2_STEPS:-3000}" 300000 --pages "$RUNS/pages13"
+# Stage 13 (tried, not installed; run with STAGE13=1): every train document (300 with usable
+# pages here, 836 pages, per-document draw, each clean and as a scan) and 300 new rendered
+# pages (seed 13), again half pieces and half lines, 2,000 steps at 1e-4 from stage 12. It
+# tied stage 12 on the real-page validation split (docs/reader-training.md, Stage 13), so
+# stage 12 stays the bundled reader.
+if [ "${STAGE13:-0}" = 1 ]; then
+  "$LIT" data real-pages --split train --out "$RUNS/pages13/real"
+  "$LIT" data render --out "$RUNS/pages13/s13" --n 300 --seed 13 --split train
+  stage 13-real "${STAGE12:-$RUNS/12-real}" piece shakespeare+readmes+random 128 16 1e-4 \
+    "${REAL2_STEPS:-2000}" 300000 --pages "$RUNS/pages13"
+fi
 
 DEST=checkpoints/reader-small
 mkdir -p "$DEST"
