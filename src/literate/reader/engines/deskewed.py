@@ -48,8 +48,8 @@ def detect_turns(image: Image.Image, width: int = 1000) -> int:
     is not installed. The detector's turn is checked: a quarter turn only where the ink's
     column profile is peakier than its row profile (text running vertically), a half turn
     only where the page turned reads more confident words than as given. Unchecked, the
-    detector turned 6 of 24 upright scans of the real-page validation split (blurred,
-    noisy; confidence 1.5–8.3), which every engine then read as nothing."""
+    detector turned 10 of 93 upright scans and 3 of 93 clean pages of the real-page
+    validation split (confidence up to 10.1), which every engine then read as nothing."""
     small = image.convert("L")
     if small.width > width:
         small = small.resize((width, max(1, round(small.height * width / small.width))))
