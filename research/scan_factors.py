@@ -13,11 +13,12 @@ never the test split.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 from pathlib import Path
 
 from literate.io import write_result
-from literate.reader.bench_real import _normalised
+from literate.reader.bench_real import normalise_lines
 from literate.reader.evaluate import Truth, load_truth, score_pages
 
 # (name, test on the scan's record): a page is in the bucket when the test holds.
@@ -44,15 +45,13 @@ def page_scores(reader, files: list[Path]) -> list[float]:
         if page is None or not truth:
             out.append(0.0)  # an unread page reads no word
             continue
-        page.lines = _normalised(page.lines)
-        pair = (page, Truth(_normalised(truth[0].lines or []), None))
+        page.lines = normalise_lines(page.lines)
+        pair = (page, Truth(normalise_lines(truth[0].lines or []), None))
         out.append(score_pages([pair], "ocr").get("word_f1", 0.0))
     return out
 
 
 def main() -> None:
-    import json
-
     import torch
 
     from literate.reader.reader import Reader

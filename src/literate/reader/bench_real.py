@@ -35,7 +35,8 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(FOLD)
 
 
-def _normalised(lines: list[Line]) -> list[Line]:
+def normalise_lines(lines: list[Line]) -> list[Line]:
+    """Lines with their text ``normalise``d, boxes as they are."""
     return [Line(normalise(ln.text), ln.bbox) for ln in lines]
 
 
@@ -55,8 +56,8 @@ def score_folder(reader, folder: Path, limit: int | None = None) -> dict:
     for result in run.results:
         truths = load_truth(Path(result.document.source)) or []
         for page, truth in zip(result.document.pages, truths, strict=False):
-            page.lines = _normalised(page.lines)
-            pairs.append((page, Truth(_normalised(truth.lines or []), None)))
+            page.lines = normalise_lines(page.lines)
+            pairs.append((page, Truth(normalise_lines(truth.lines or []), None)))
             read_by[page.read_by] = read_by.get(page.read_by, 0) + 1
     scores = score_pages(pairs, "ocr")
     return {

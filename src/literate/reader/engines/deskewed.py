@@ -18,7 +18,12 @@ from PIL import Image
 
 from literate.lines import Line
 from literate.reader.layout.deskew import estimate_skew, level, unrotate_box
-from literate.reader.layout.orientation import doubtful, peakiness, quarter_turns, turn_back_box
+from literate.reader.layout.orientation import (
+    doubtful,
+    quarter_turns,
+    sideways,
+    turn_back_box,
+)
 from literate.reader.layout.segment import ink_mask
 from literate.reader.page import Page
 
@@ -42,34 +47,53 @@ def confident_words(image: Image.Image, min_conf: float = 70) -> int:
     return n
 
 
-def detect_turns(image: Image.Image, width: int = 1000) -> int:
-    """Counter-clockwise quarter turns that make ``image`` upright: Tesseract's orientation
-    detector (``--psm 0``) when the ink leaves doubt, else 0; the ink alone where Tesseract
-    is not installed. The detector's turn is checked: a quarter turn only where the ink's
-    column profile is peakier than its row profile (text running vertically), a half turn
-    only where the page turned reads more confident words than as given. Unchecked, the
-    detector turned 10 of 93 upright scans and 3 of 93 clean pages of the real-page
-    validation split (confidence up to 10.1), which every engine then read as nothing."""
+MIN_CONFIDENCE = 1.5  # below it the detector's answer is ignored
+
+
+def detector_answer(small: Image.Image) -> tuple[int, float]:
+    """Tesseract's orientation detector (``--psm 0``) on ``small``: (counter-clockwise
+    quarter turns it proposes, its confidence); (0, 0.0) when it gives no answer."""
+    out = _tesseract(small, "--psm", "0")
+    found = re.search(r"Rotate: (\d+)", out)
+    conf = re.search(r"Orientation confidence: ([\d.]+)", out)
+    if not found or not conf:
+        return 0, 0.0
+    return (4 - int(found.group(1)) // 90) % 4, float(conf.group(1))  # "Rotate: 90" = ↻ 90°
+
+
+def checked(turns: int, small: Image.Image, ink) -> int:
+    """The detector's ``turns`` where the page bears them out, else 0: a quarter turn only
+    where the ink runs vertically, a half turn only where the turned page reads more
+    confident words (both ways up have the same profiles, so only reading tells)."""
+    if turns % 2:
+        return turns if sideways(ink, ratio=1.0) else 0
+    if turns and confident_words(small.rotate(180)) <= confident_words(small):
+        return 0
+    return turns
+
+
+def shrunk(image: Image.Image, width: int = 1000) -> Image.Image:
+    """The greyscale page at most ``width`` wide, as the orientation tests see it."""
     small = image.convert("L")
     if small.width > width:
         small = small.resize((width, max(1, round(small.height * width / small.width))))
+    return small
+
+
+def detect_turns(image: Image.Image, width: int = 1000) -> int:
+    """Counter-clockwise quarter turns that make ``image`` upright: Tesseract's orientation
+    detector when the ink leaves doubt, its answer ``checked``, else 0; the ink alone where
+    Tesseract is not installed. Unchecked, the detector turned 10 of 93 upright scans and 3
+    of 93 clean pages of the real-page validation split (confidence up to 10.1), which
+    every engine then read as nothing (``research/orientation_check.py``)."""
+    small = shrunk(image, width)
     ink = ink_mask(small)
     if not doubtful(ink):
         return 0
     if shutil.which("tesseract") is None:
         return quarter_turns(ink)
-    out = _tesseract(small, "--psm", "0")
-    found = re.search(r"Rotate: (\d+)", out)
-    conf = re.search(r"Orientation confidence: ([\d.]+)", out)
-    if not found or not conf or float(conf.group(1)) < 1.5:
-        return 0
-    turns = (4 - int(found.group(1)) // 90) % 4  # "Rotate: 90" = a quarter turn clockwise
-    if turns % 2:  # on its side: the ink's profiles show that reliably
-        rows, cols = ink.sum(axis=1), ink.sum(axis=0)
-        return turns if peakiness(cols) > peakiness(rows) else 0
-    if turns and confident_words(small.rotate(180)) <= confident_words(small):
-        return 0  # upside down: only reading tells, as both ways have the same profiles
-    return turns
+    turns, confidence = detector_answer(small)
+    return checked(turns, small, ink) if confidence >= MIN_CONFIDENCE else 0
 
 
 class Deskewed:

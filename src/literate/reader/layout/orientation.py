@@ -13,14 +13,14 @@ import numpy as np
 from literate.reader.layout.segment import runs
 
 
-def peakiness(profile: np.ndarray) -> float:
+def _peakiness(profile: np.ndarray) -> float:
     m = profile.mean()
     return float(profile.var() / (m * m)) if m > 0 else 0.0
 
 
 def sideways(ink: np.ndarray, ratio: float = 2.0) -> bool:
     """The column profile is far peakier than the row profile: text runs vertically."""
-    rows, cols = peakiness(ink.sum(axis=1)), peakiness(ink.sum(axis=0))
+    rows, cols = _peakiness(ink.sum(axis=1)), _peakiness(ink.sum(axis=0))
     return cols > ratio * rows and cols > 0.5
 
 
@@ -59,7 +59,7 @@ def doubtful(ink: np.ndarray, margin: float = 0.02, ratio: float = 1.5) -> bool:
     270° is); a doubtful page goes to Tesseract's orientation detector."""
     if ink.sum() < 500:
         return False
-    rows, cols = peakiness(ink.sum(axis=1)), peakiness(ink.sum(axis=0))
+    rows, cols = _peakiness(ink.sum(axis=1)), _peakiness(ink.sum(axis=0))
     return rows < ratio * cols or upside_down_score(ink) < margin
 
 
