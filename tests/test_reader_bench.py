@@ -36,3 +36,13 @@ def test_bench_reader_rows_on_held_out_sets(tmp_path):
     assert kosmos and all(r["time_per_page_vs_tesseract"] != 1.0 for r in kosmos)
     page_set = payload["page_set"]  # what the pages were made of, to compare runs
     assert sum(page_set["sources"].values()) == 2 and len(page_set["truth_sha1"]) == 40
+
+
+def test_a_page_limit_spreads_over_the_sorted_pages():
+    from literate.reader.bench_real import spread
+
+    names = [f"doc{d:02}-p{p}" for d in range(40) for p in range(3)]
+    picked = spread(names, 64)
+    assert len(set(picked)) == 64 and picked == sorted(picked)
+    assert len({n.split("-")[0] for n in picked}) == 40  # every document, not the first 21
+    assert spread(names, None) == names and spread(names, 500) == names

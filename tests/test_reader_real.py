@@ -15,6 +15,7 @@ from literate.data.scans import Scan, ScanConfig, draw, simulate
 from literate.lines import Line
 from literate.reader.engines.deskewed import Deskewed
 from literate.reader.layout.deskew import estimate_skew, level, unrotate_box
+from literate.reader.layout.flatten import flatten
 from literate.reader.layout.segment import ink_mask, join_pieces, segment_page
 from literate.reader.page import Page
 
@@ -259,3 +260,54 @@ def test_real_pages_from_an_installed_pdf_and_html_printed_by_chromium(tmp_path,
     for sub in ("clean", "degraded"):
         assert (tmp_path / "out" / sub / f"{html_page['id']}.png").is_file()
     assert (tmp_path / "out" / "pdf" / f"{html_page['id']}.pdf").is_file()
+
+
+def shadowed_scan(image: Image.Image) -> Image.Image:
+    """``image`` on grey, unevenly lit paper with a shadow at its left edge (no geometry)."""
+    scan = Scan(dpi=150, rotation=0.0, perspective=(0.0,) * 8, paper=0.74, uneven=0.12,
+                shadow=True, bleed=False, blur=0.0, noise=2.0, binarised=False,
+                jpeg=90)  # fmt: skip
+    return simulate(image, [], scan, source_dpi=150)[0]
+
+
+def test_white_paper_is_not_flattened():
+    page = render_blocks(PAGE).image
+    assert flatten(page) is page
+
+
+def test_flattening_makes_shadowed_grey_paper_white_and_keeps_the_ink():
+    clean = render_blocks(PAGE).image
+    scan = shadowed_scan(clean)
+    flat = np.asarray(flatten(scan).convert("L"))
+    paper = ~ink_mask(clean)
+    assert np.percentile(np.asarray(scan.convert("L"))[paper], 5) < 150  # the shadow
+    assert np.percentile(flat[paper], 5) >= 235
+    ink, flat_ink = ink_mask(clean), ink_mask(flatten(scan))
+    assert (ink & flat_ink).sum() / (ink | flat_ink).sum() >= 0.7
+    assert len(segment_page(flat_ink)) == len(segment_page(ink))
+
+
+def test_the_engine_reads_flattened_paper_and_the_page_says_so():
+    seen = []
+
+    class Spy:
+        name, model_name = "spy", "spy"
+
+        def read(self, images, task):
+            seen.extend(images)
+            return [Page(0, im.width, im.height, [Line("x", (10, 10, 60, 30))]) for im in images]
+
+    clean = render_blocks(PAGE).image
+    scan = shadowed_scan(clean)
+    (page,) = Deskewed(Spy()).read([scan], "ocr")
+    assert np.percentile(np.asarray(seen[0].convert("L"))[~ink_mask(clean)], 5) >= 235
+    assert page.lines[0].bbox == (10, 10, 60, 30) and page.note == "paper flattened"
+    (as_given,) = Deskewed(Spy(), flat=False).read([scan], "ocr")
+    assert seen[1] is scan and not as_given.note
+
+
+def test_a_dark_block_stays_dark_when_the_paper_is_flattened():
+    clean = render_blocks(PAGE).image
+    ImageDraw.Draw(clean).rectangle((600, 500, 900, 800), fill=(25, 25, 25))
+    flat = np.asarray(flatten(shadowed_scan(clean)).convert("L"))
+    assert np.median(flat[520:780, 620:880]) < 80

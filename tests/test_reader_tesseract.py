@@ -21,3 +21,15 @@ def test_tesseract_reads_a_rendered_page():
     assert scores.word_f1 >= 0.95, scores
     assert scores.line_f1_iou50 >= 0.9, scores
     assert got.markdown.startswith("# ")  # the large first line becomes a heading
+
+
+def test_tesseract_runs_on_this_process_cores_unless_told(monkeypatch):
+    import os
+
+    from literate.reader.engines.tesseract import tesseract_env
+
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert tesseract_env()["OMP_THREAD_LIMIT"] == str(cores)
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "7")
+    assert tesseract_env()["OMP_THREAD_LIMIT"] == "7"

@@ -94,7 +94,9 @@ def bench_reader_cmd(
     split: str = typer.Option(
         "test", help="real: validation (choose settings) or test (measure once)."
     ),
-    pages: int | None = typer.Option(None, min=1, help="At most this many pages per set."),
+    pages: int | None = typer.Option(
+        None, min=1, help="At most this many pages per set, evenly spaced by name."
+    ),
     snippets: int | None = typer.Option(None, min=2, help="Snippets (default 200, quick 8)."),
     num_beams: int | None = typer.Option(
         None, min=1, help="Beam width of the Kosmos reader (default: the checkpoint's)."

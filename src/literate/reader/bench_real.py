@@ -40,13 +40,21 @@ def normalise_lines(lines: list[Line]) -> list[Line]:
     return [Line(normalise(ln.text), ln.bbox) for ln in lines]
 
 
+def spread(files: list, limit: int | None) -> list:
+    """At most ``limit`` of ``files``, evenly spaced (so a subset spans the documents that
+    the names sort by, not the first few of them)."""
+    if not limit or limit >= len(files):
+        return files
+    return [files[i * len(files) // limit] for i in range(limit)]
+
+
 def score_folder(reader, folder: Path, limit: int | None = None) -> dict:
     """Read every page image (or PDF) with truth beside it in ``folder`` and score it."""
     from literate.reader.documents import collect_inputs
     from literate.reader.evaluate import Truth
 
     files = [f for f, _ in collect_inputs([folder])[0] if load_truth(f) is not None]
-    files = sorted(files)[:limit] if limit else sorted(files)
+    files = spread(sorted(files), limit)
     if not files:
         raise InputNotFoundError(f"{folder}: no pages with truth (`literate data real-pages`)")
     start = time.perf_counter()

@@ -1,10 +1,11 @@
-"""Any OCR engine, reading each page upright: a page on its side or upside down is turned
-(``layout.orientation``, confirmed by Tesseract's orientation detector where it is
-installed), its skew is estimated from its ink (``layout.deskew``) and levelled, the page is
-read, and the boxes are mapped back to the input's pixels. Pages within ``min_degrees`` of
-level are read as they are (the estimate errs by up to ≈ 1° on some level pages with few
-or short lines, and OCR engines take a small skew in their stride); every turn or deskew
-is noted on the page."""
+"""Any OCR engine, reading each page upright on white paper: a scan's paper is flattened
+(``layout.flatten``: grey, uneven or shadowed paper made white), a page on its side or
+upside down is turned (``layout.orientation``, confirmed by Tesseract's orientation
+detector where it is installed), its skew is estimated from its ink (``layout.deskew``) and
+levelled, the page is read, and the boxes are mapped back to the input's pixels. Pages
+within ``min_degrees`` of level are read as they are (the estimate errs by up to ≈ 1° on
+some level pages with few or short lines, and OCR engines take a small skew in their
+stride); every flattening, turn or deskew is noted on the page."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from pathlib import Path
 from PIL import Image
 
 from literate.lines import Line
+from literate.reader.engines.tesseract import tesseract_env
 from literate.reader.layout.deskew import estimate_skew, level, unrotate_box
+from literate.reader.layout.flatten import flatten
 from literate.reader.layout.orientation import (
     doubtful,
     quarter_turns,
@@ -32,7 +35,12 @@ def _tesseract(image: Image.Image, *args: str) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "page.png"
         image.save(path)
-        proc = subprocess.run(["tesseract", str(path), "-", *args], capture_output=True, text=True)
+        proc = subprocess.run(
+            ["tesseract", str(path), "-", *args],
+            capture_output=True,
+            text=True,
+            env=tesseract_env(),
+        )
     return proc.stdout
 
 
@@ -97,8 +105,11 @@ def detect_turns(image: Image.Image, width: int = 1000) -> int:
 
 
 class Deskewed:
-    def __init__(self, engine, min_degrees: float = 1.0, max_degrees: float = 5.0):
+    def __init__(
+        self, engine, min_degrees: float = 1.0, max_degrees: float = 5.0, flat: bool = True
+    ):
         self.engine, self.min_degrees, self.max_degrees = engine, min_degrees, max_degrees
+        self.flat = flat
         self.name, self.model_name = engine.name, engine.model_name
         self.batch_size = getattr(engine, "batch_size", 1)
 
@@ -107,9 +118,12 @@ class Deskewed:
         return getattr(self.__dict__["engine"], name)
 
     def read(self, images: list[Image.Image], task: str) -> list[Page]:
-        turns = [detect_turns(im) for im in images]
+        given = images
+        flattened = [flatten(im) if self.flat else im for im in given]
+        turns = [detect_turns(im) for im in flattened]
         turned = [
-            im.rotate(90 * t, expand=True) if t else im for im, t in zip(images, turns, strict=True)
+            im.rotate(90 * t, expand=True) if t else im
+            for im, t in zip(flattened, turns, strict=True)
         ]
         skews = [estimate_skew(im, self.max_degrees) for im in turned]
         upright = [
@@ -117,8 +131,10 @@ class Deskewed:
             for im, s in zip(turned, skews, strict=True)
         ]
         pages = self.engine.read(upright, task)
-        for page, image, im_t, t, skew in zip(pages, images, turned, turns, skews, strict=True):
-            notes = []
+        for page, image, im_f, im_t, t, skew in zip(
+            pages, given, flattened, turned, turns, skews, strict=True
+        ):
+            notes = ["paper flattened"] if im_f is not image else []
             if t:
                 notes.append(f"turned upright by {90 * t}° counter-clockwise")
             if abs(skew) >= self.min_degrees:

@@ -19,6 +19,7 @@ from literate.errors import InputNotFoundError
 from literate.lines import Line, lines_from_json
 from literate.reader.documents import load_document
 from literate.reader.layout.deskew import estimate_skew, level, unrotate_box
+from literate.reader.layout.flatten import flatten
 from literate.reader.layout.segment import PIECE_WIDTH, ink_and_rules, segment_page
 from literate.reader.layout.strips import lines_inside, strip_height_for
 from literate.reader.metrics import intersection
@@ -192,8 +193,8 @@ class PieceDataset(SeededDataset):
     truth is the page's own words (from its text layer), each given to the piece holding
     most of it (at least half), one line per page line they come from, boxes in piece
     coordinates. A piece with no word keeps its empty truth: the engine hands the model
-    such pieces too (specks, rule ends). A skewed page (a simulated scan) is levelled first
-    as the engine levels it (``min_degrees`` on), its words' boxes with it. A page is cut
+    such pieces too (specks, rule ends). A simulated scan is flattened and levelled first as
+    the engine flattens and levels it (``min_degrees`` on), its words' boxes with it. A page is cut
     once per process and only its pieces are kept (a stage with ≈ 2,000 pages would hold
     ≈ 12 GB of whole page images)."""
 
@@ -214,7 +215,7 @@ class PieceDataset(SeededDataset):
         """(levelled image, pieces, truth of each piece) of page ``j``."""
         path = self.pages[j]
         words = page_words(json.loads(path.with_suffix(".json").read_text()))
-        image = load_document(path).pages[0]
+        image = flatten(load_document(path).pages[0])
         image, words = level_page(image, words, self.min_degrees)
         ink, rules = ink_and_rules(image)
         pieces = segment_page(ink, self.max_width, rules=rules)
