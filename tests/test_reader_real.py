@@ -45,8 +45,8 @@ def test_boxes_read_upright_map_back_onto_the_tilted_page():
     assert inside >= 0.98 * tilted_ink.sum()
 
 
-def test_the_deskewed_engine_reads_upright_and_returns_input_pixels():
-    seen = []
+def spy_engine(seen: list):
+    """An engine class that keeps the images it is handed and reads one box on each."""
 
     class Spy:
         name, model_name = "spy", "spy"
@@ -54,6 +54,13 @@ def test_the_deskewed_engine_reads_upright_and_returns_input_pixels():
         def read(self, images, task):
             seen.extend(images)
             return [Page(0, im.width, im.height, [Line("x", (10, 10, 60, 30))]) for im in images]
+
+    return Spy
+
+
+def test_the_deskewed_engine_reads_upright_and_returns_input_pixels():
+    seen = []
+    Spy = spy_engine(seen)
 
     tilted = render_blocks(PAGE).image.rotate(3.0, Image.BICUBIC, fillcolor="white")
     (page,) = Deskewed(Spy()).read([tilted], "ocr")
@@ -289,13 +296,7 @@ def test_flattening_makes_shadowed_grey_paper_white_and_keeps_the_ink():
 
 def test_the_engine_reads_flattened_paper_and_the_page_says_so():
     seen = []
-
-    class Spy:
-        name, model_name = "spy", "spy"
-
-        def read(self, images, task):
-            seen.extend(images)
-            return [Page(0, im.width, im.height, [Line("x", (10, 10, 60, 30))]) for im in images]
+    Spy = spy_engine(seen)
 
     clean = render_blocks(PAGE).image
     scan = shadowed_scan(clean)
