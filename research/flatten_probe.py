@@ -11,8 +11,6 @@ many clean pages it would change. The validation split only; never the test spli
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
 from pathlib import Path
@@ -21,7 +19,7 @@ from literate.io import write_result
 from literate.reader.layout.flatten import flatten
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scan_factors import BUCKETS, page_scores  # noqa: E402
+from scan_factors import BUCKETS, page_scores, probe_args, sampled_scans  # noqa: E402
 
 
 def changed(files: list[Path]) -> int:
@@ -36,18 +34,11 @@ def main() -> None:
 
     from literate.reader.reader import Reader
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("folder", type=Path, help="a `literate data real-pages` validation folder")
-    ap.add_argument("--every", type=int, default=4, help="every N-th page (sorted by name)")
-    ap.add_argument("--model", default="bundled")
-    ap.add_argument("--threads", type=int, default=2)
+    ap = probe_args(__doc__, "research/results/flatten_probe.json")
     ap.add_argument("--engines", default="kosmos,tesseract")
-    ap.add_argument("--json", default="research/results/flatten_probe.json")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    names = sorted(p.name for p in (args.folder / "degraded").glob("*.png"))[:: args.every]
-    scans = [json.loads((args.folder / "degraded" / n).with_suffix(".json").read_text())["scan"]
-             for n in names]  # fmt: skip
+    names, scans = sampled_scans(args.folder, args.every)
     given = [args.folder / "degraded" / n for n in names]
     clean = [args.folder / "clean" / n for n in names]
     n_scans, n_clean = changed(given), changed(clean)

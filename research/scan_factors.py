@@ -51,22 +51,33 @@ def page_scores(reader, files: list[Path]) -> list[float]:
     return out
 
 
+def probe_args(doc: str, json_default: str) -> argparse.ArgumentParser:
+    """The options the scan probes share."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("folder", type=Path, help="a `literate data real-pages` validation folder")
+    ap.add_argument("--every", type=int, default=4, help="every N-th page (sorted by name)")
+    ap.add_argument("--model", default="bundled")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", default=json_default)
+    return ap
+
+
+def sampled_scans(folder: Path, every: int) -> tuple[list[str], list[dict]]:
+    """Every ``every``-th degraded page's name (sorted) and the simulator's draw for it."""
+    names = sorted(p.name for p in (folder / "degraded").glob("*.png"))[::every]
+    scans = [json.loads((folder / "degraded" / n).with_suffix(".json").read_text())["scan"]
+             for n in names]  # fmt: skip
+    return names, scans
+
+
 def main() -> None:
     import torch
 
     from literate.reader.reader import Reader
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("folder", type=Path, help="a `literate data real-pages` validation folder")
-    ap.add_argument("--every", type=int, default=4, help="every N-th page (sorted by name)")
-    ap.add_argument("--model", default="bundled")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--json", default="research/results/scan_factors.json")
-    args = ap.parse_args()
+    args = probe_args(__doc__, "research/results/scan_factors.json").parse_args()
     torch.set_num_threads(args.threads)
-    names = sorted(p.name for p in (args.folder / "degraded").glob("*.png"))[:: args.every]
-    scans = [json.loads((args.folder / "degraded" / n).with_suffix(".json").read_text())["scan"]
-             for n in names]  # fmt: skip
+    names, scans = sampled_scans(args.folder, args.every)
     scores = {}
     for engine, model in (("kosmos", args.model), ("tesseract", None)):
         reader = Reader.from_pretrained(model, engine=engine, dpi=150)

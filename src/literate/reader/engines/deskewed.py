@@ -118,8 +118,7 @@ class Deskewed:
         return getattr(self.__dict__["engine"], name)
 
     def read(self, images: list[Image.Image], task: str) -> list[Page]:
-        given = images
-        flattened = [flatten(im) if self.flat else im for im in given]
+        flattened = [flatten(im) if self.flat else im for im in images]
         turns = [detect_turns(im) for im in flattened]
         turned = [
             im.rotate(90 * t, expand=True) if t else im
@@ -132,7 +131,7 @@ class Deskewed:
         ]
         pages = self.engine.read(upright, task)
         for page, image, im_f, im_t, t, skew in zip(
-            pages, given, flattened, turned, turns, skews, strict=True
+            pages, images, flattened, turned, turns, skews, strict=True
         ):
             notes = ["paper flattened"] if im_f is not image else []
             if t:
