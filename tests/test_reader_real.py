@@ -224,6 +224,25 @@ def test_a_rerun_into_a_folder_of_another_draw_fails_in_one_line(tmp_path):
         real_pages(tmp_path, "test", root=tmp_path / "none")
 
 
+def test_scan_ranges_are_part_of_the_draw(tmp_path):
+    """Scans weighted for training (`--blur`, `--binarise`) never resume into a folder of
+    default-range scans; a manifest from before the ranges were recorded holds the defaults."""
+    import json
+
+    from literate.data.real_pages import DRAW, real_pages
+    from literate.errors import BadValueError
+
+    old = {"split": "train", "dpi": 150, "seed": 0, "draw": DRAW}
+    (tmp_path / "manifest.json").write_text(json.dumps(old))
+    hard = ScanConfig(blur=(0.6, 1.6), binarise=0.4)
+    with pytest.raises(BadValueError, match=r"another draw \(scans .*'blur': \[0.0, 1.2\]"):
+        real_pages(tmp_path, "train", scan_config=hard, root=tmp_path / "none")
+    manifest = real_pages(tmp_path, "train", root=tmp_path / "none")  # defaults: resumes
+    assert manifest["scans"]["blur"] == [0.0, 1.2] and manifest["scans"]["binarise"] == 0.15
+    with pytest.raises(BadValueError, match="another draw"):
+        real_pages(tmp_path, "train", scan_config=hard, root=tmp_path / "none")
+
+
 needs_chromium = pytest.mark.skipif(
     __import__("shutil").which("chromium") is None, reason="no chromium: apt-get install chromium"
 )

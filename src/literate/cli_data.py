@@ -56,17 +56,31 @@ def data_real_pages_cmd(
     pages_per_doc: int = typer.Option(3, min=1, help="Pages drawn from each document."),
     max_docs: int | None = typer.Option(None, min=1, help="At most this many documents."),
     seed: int = typer.Option(0),
+    blur: tuple[float, float] = typer.Option(
+        (0.0, 1.2), help="Scans' Gaussian blur radius range, pixels (MIN MAX)."
+    ),
+    binarise: float = typer.Option(
+        0.15, min=0.0, max=1.0, help="Share of scans made 1-bit (binarised)."
+    ),
 ) -> None:
     """Real pages with exact truth from the PDFs' own text layers: installed Debian
     documentation (`make data-deps`), groff-typeset man pages and HTML manuals printed by
-    headless Chromium, each page clean and through the scan simulator. Resumable."""
+    headless Chromium, each page clean and through the scan simulator. Resumable.
+    `--blur` and `--binarise` weight the scans toward what reads worst (training data);
+    benchmarks keep the defaults."""
     from literate.data.real_pages import real_pages
+    from literate.data.scans import ScanConfig
+    from literate.errors import BadValueError
+
+    if not 0.0 <= blur[0] <= blur[1] <= 5.0:
+        raise BadValueError(f"--blur {blur[0]} {blur[1]}: give 0 <= MIN <= MAX <= 5")
+    scans = ScanConfig(blur=blur, binarise=binarise)
 
     def show(entry: dict) -> None:
         what = entry.get("skipped") or "kept"
         typer.echo(f"{entry['source']} p{entry.get('page', '-')}: {what}", err=True)
 
-    manifest = real_pages(out, split, dpi, pages_per_doc, max_docs, seed, progress=show)
+    manifest = real_pages(out, split, dpi, pages_per_doc, max_docs, seed, scans, progress=show)
     typer.echo(
         f"{len(manifest['pages'])} pages from {len(manifest['documents'])} documents "
         f"({', '.join(manifest['producers'])}) in {out}; {len(manifest['skipped'])} skipped"

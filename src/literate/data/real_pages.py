@@ -28,7 +28,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from literate.data.pdftext import TextLayer, layer_problem, text_layers
@@ -275,7 +275,7 @@ def real_pages(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise BadValueError(f"--out {out}: is a file, not a folder")
-    _check_same_draw(out, split, dpi, seed)
+    _check_same_draw(out, split, dpi, seed, scan_config)
     for sub in ("clean", "degraded", "pdf", ".cache"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     sources = document_order(split_sources(installed_sources(root), seed)[split], seed, split)
@@ -292,6 +292,7 @@ def real_pages(
         "dpi": dpi,
         "seed": seed,
         "draw": DRAW,
+        "scans": _scan_ranges(scan_config),
         "documents": sorted({e["source"] for e in kept}),
         "producers": sorted({e["producer"] for e in kept}),
         "pages": kept,
@@ -302,9 +303,17 @@ def real_pages(
     return manifest
 
 
-def _check_same_draw(out: Path, split: str, dpi: int, seed: int) -> None:
-    """A rerun resumes into ``out`` only with the same split, dpi, seed and way of drawing:
-    pages of two draws in one folder would be benchmarked together without a word."""
+def _scan_ranges(cfg: ScanConfig) -> dict:
+    """The simulator's ranges as JSON (tuples as lists), for the manifest."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()}
+
+
+def _check_same_draw(
+    out: Path, split: str, dpi: int, seed: int, scan_config: ScanConfig = ScanConfig()
+) -> None:
+    """A rerun resumes into ``out`` only with the same split, dpi, seed, way of drawing and
+    scan ranges: pages of two draws in one folder would be benchmarked together without a
+    word. (Manifests from before the ranges were recorded hold the default ranges.)"""
     path = out / "manifest.json"
     if not path.is_file():
         return
@@ -313,6 +322,8 @@ def _check_same_draw(out: Path, split: str, dpi: int, seed: int) -> None:
     except (OSError, ValueError) as e:
         raise BadValueError(f"--out {out}: unreadable manifest.json ({e})") from e
     want = {"split": split, "dpi": dpi, "seed": seed, "draw": DRAW}
+    want["scans"] = _scan_ranges(scan_config)
+    old.setdefault("scans", _scan_ranges(ScanConfig()))
     differ = [f"{k} {old.get(k)!r} (now {v!r})" for k, v in want.items() if old.get(k) != v]
     if differ:
         raise BadValueError(
