@@ -112,14 +112,14 @@ fi
 # Stage 14 (run with STAGE14=1): stage 12's 135 train documents drawn again (other pages),
 # their scans weighted toward what reads worst on validation (blur 0.4-1.4 px instead of
 # 0-1.2, a third binarised instead of 0.15) and, as every stage since flattening, with the
-# paper flattened before the cut; 150 new rendered pages (seed 14); 2,000 steps at 1e-4
+# paper flattened before the cut; 150 new rendered pages (seed 14); 3,000 steps at 1e-4
 # from stage 12. See docs/reader-training.md, Stage 14.
 if [ "${STAGE14:-0}" = 1 ]; then
   "$LIT" data real-pages --split train --max-docs 135 --blur 0.4 1.4 --binarise 0.35 \
     --out "$RUNS/pages14/real"
   "$LIT" data render --out "$RUNS/pages14/s14" --n 150 --seed 14 --split train
   stage 14-scans "${STAGE12:-$RUNS/12-real}" piece shakespeare+readmes+random 128 16 1e-4 \
-    "${SCAN_STEPS:-2000}" 300000 --pages "$RUNS/pages14"
+    "${SCAN_STEPS:-3000}" 300000 --pages "$RUNS/pages14"
 fi
 
 DEST=checkpoints/reader-small
