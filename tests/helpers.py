@@ -105,7 +105,7 @@ def printed_scores(text: str) -> dict[str, tuple[float | None, ...]]:
 
 
 # The shipped sample page against its truth as this release's demo prints it: the bundled
-# reader (stage 11, beams of 3, the present piece cut), Tesseract 5.3 and the PDF's text layer.
+# reader (stage 14, beams of 3, the present piece cut), Tesseract 5.3 and the PDF's text layer.
 DEMO_SCORES = {
     "bundled reader": (0.947, 1.000, 0.758, 0.989, 0.997),
     "tesseract": (1.000, 1.000, 0.764, 1.000, 1.000),

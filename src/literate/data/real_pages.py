@@ -322,7 +322,7 @@ def _check_same_draw(
     except (OSError, ValueError) as e:
         raise BadValueError(f"--out {out}: unreadable manifest.json ({e})") from e
     want = {"split": split, "dpi": dpi, "seed": seed, "draw": DRAW}
-    want["scans"] = _scan_ranges(scan_config)
+    want |= {"scans": _scan_ranges(scan_config)}
     old.setdefault("scans", _scan_ranges(ScanConfig()))
     differ = [f"{k} {old.get(k)!r} (now {v!r})" for k, v in want.items() if old.get(k) != v]
     if differ:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
+from literate.errors import BadValueError
 from literate.lines import Box, Line
 
 
@@ -38,6 +39,14 @@ class ScanConfig:
     noise: tuple[float, float] = (2.0, 12.0)  # sensor noise σ, grey levels
     binarise: float = 0.15  # probability of a 1-bit scan
     jpeg: tuple[int, int] = (30, 90)  # quality
+
+    def __post_init__(self) -> None:
+        """Checked here, not in each caller: any draw from a bad range is garbage."""
+        lo, hi = self.blur
+        if not 0.0 <= lo <= hi <= 5.0:
+            raise BadValueError(f"--blur {lo} {hi}: give 0 <= MIN <= MAX <= 5")
+        if not 0.0 <= self.binarise <= 1.0:
+            raise BadValueError(f"--binarise {self.binarise}: give a share from 0 to 1")
 
 
 @dataclass(frozen=True)
