@@ -201,6 +201,29 @@ def test_the_engine_refuses_bad_numbers_before_loading(monkeypatch):
             KosmosEngine.from_pretrained("bundled", **{name: 0})
 
 
+@pytest.mark.parametrize("command", ["read", "eval"])
+def test_reader_commands_leave_unset_engine_options_to_the_checkpoint(
+    capsys, tmp_path, monkeypatch, command
+):
+    """`read` and `eval reader` once passed `--batch-size 4` whether or not it was given, so
+    the bundled reader's 16 line pieces a batch (its literate_reader.json) never applied."""
+    import literate.reader.reader as reader_module
+
+    seen = {}
+
+    def capture(model, engine="kosmos", **kwargs):
+        seen.update(kwargs)
+        raise KeyboardInterrupt  # stop before any model loads
+
+    monkeypatch.setattr(reader_module.Reader, "from_pretrained", staticmethod(capture))
+    (tmp_path / "p.png").write_bytes(b"")
+    args = ["read", str(tmp_path / "p.png"), "--out", str(tmp_path / "out")]
+    if command == "eval":
+        args = ["eval", "reader", str(tmp_path)]
+    main([*args, "--engine", "kosmos"])
+    assert seen and all(seen[k] is None for k in ("batch_size", "num_beams", "tiling"))
+
+
 def test_every_bench_command_finds_its_module():
     """`bench plora` once imported a module the house move had renamed: every bench command's
     module must import and take the plans the command offers."""

@@ -117,7 +117,12 @@ def read(
         None, help="cpu, cuda, cuda:N or mps (default: cpu; on Ray, an actor's GPU if any)."
     ),
     dtype: str = typer.Option("float32", help="float32, bfloat16 or float16."),
-    batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
+    batch_size: int | None = typer.Option(
+        None,
+        min=1,
+        help="Images per forward pass: pages, or line pieces (default: the "
+        "checkpoint's, 16 for bundled, else 4).",
+    ),
     max_new_tokens: int | None = typer.Option(None, min=1, help="Answer length limit per page."),
     tiling: str | None = typer.Option(
         None,
@@ -477,7 +482,12 @@ def eval_reader_cmd(
     limit: int | None = typer.Option(None, min=1, help="Score only the first N pages."),
     max_patches: int | None = MAX_PATCHES,
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:N or mps."),
-    batch_size: int = typer.Option(4, min=1, help="Pages per forward pass."),
+    batch_size: int | None = typer.Option(
+        None,
+        min=1,
+        help="Images per forward pass: pages, or line pieces (default: the "
+        "checkpoint's, 16 for bundled, else 4).",
+    ),
     tiling: str | None = typer.Option(None, help="whole, strips or lines (default: the model's)."),
     num_beams: int | None = typer.Option(
         None, min=1, help="Beam search width (default: the checkpoint's, else 1: greedy)."
