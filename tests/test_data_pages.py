@@ -14,7 +14,10 @@ import pytest
 from literate.data.corpora import TextDocument
 from literate.data.generated import GENERATED, readme_page, shakespeare_scene
 from literate.data.pages import (
+    DRAW_FILE,
+    DrawMismatch,
     Style,
+    check_draw,
     line_text_without_markers,
     markdown_text,
     render_page,
@@ -139,3 +142,23 @@ def test_dataset_is_deterministic_resumable_and_split_by_font(tmp_path):
     assert (a / "page-00001.png").read_bytes() == (b / "page-00001.png").read_bytes()
     assert (a / "page-00000.png").stat().st_mtime_ns == before
     assert not set(split_fonts("train")) & set(TEST_FONTS)
+    with pytest.raises(DrawMismatch, match="seed 7 → 8"):  # never two draws in one folder
+        write_dataset(a, 3, seed=8, split="test", workers=1)
+    assert (a / "page-00000.png").stat().st_mtime_ns == before
+
+
+def test_a_folder_resumes_only_with_the_same_sources(tmp_path, capsys):
+    """The held-out bench once reused pages drawn before the README wheels were installed,
+    so its page set differed from the one it then claimed: the sources are part of a draw."""
+    draw = {"seed": 0, "split": "test", "readmes": 59, "readme_ids_sha1": "aa"}
+    check_draw(tmp_path, draw)
+    assert json.loads((tmp_path / DRAW_FILE).read_text()) == draw
+    check_draw(tmp_path, draw)  # the same draw resumes
+    with pytest.raises(DrawMismatch, match="readmes 59 → 249"):
+        check_draw(tmp_path, {**draw, "readmes": 249, "readme_ids_sha1": "bb"})
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "page-00000.png").write_bytes(b"")
+    check_draw(legacy, draw)  # pages from before draws were recorded: adopted, and said so
+    assert "kept as they are" in capsys.readouterr().err
+    assert (legacy / DRAW_FILE).is_file()

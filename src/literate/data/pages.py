@@ -9,7 +9,9 @@ A page is one PDF page: blocks that would spill onto a second page are dropped (
 blocks are the page's Markdown). Sources: Shakespeare scenes, package READMEs and generated
 pages (``literate.data.generated``); the test split uses other documents and the two
 held-out font families. ``write_dataset`` is deterministic per seed and index, runs in
-parallel and resumes (finished pages are kept).
+parallel and resumes (finished pages are kept) only into a folder of the same draw
+(``draw.json``: seed, split, dpi, augmentations, fonts and the split's READMEs, which grow
+with ``literate data fetch-readmes``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from PIL import Image, ImageFilter, ImageOps
 
 from literate.data.pdftext import text_layers
 from literate.data.render import FONTS, TEST_FONTS, available_fonts
-from literate.errors import LiterateError
+from literate.errors import BadValueError, LiterateError
 
 PAGE_SIZES = {"A4": (210, 297), "A5": (148, 210), "letter": (216, 279), "receipt": (90, 280)}
 
@@ -365,6 +367,60 @@ def render_one(out: str, i: int, seed: int, split: str, dpi: int, augmentations:
     return kind
 
 
+DRAW_FILE = "draw.json"
+
+
+class DrawMismatch(BadValueError):
+    """A dataset folder whose pages were drawn with other settings or other sources."""
+
+
+def page_draw(seed: int, split: str, dpi: int, augmentations: bool) -> dict:
+    """Everything besides a page's index that decides what it shows. The READMEs are
+    recorded by a digest of their ids: installing the README wheels changes the pages."""
+    import hashlib
+
+    _, readmes = _corpora(split)
+    ids = "\n".join(sorted(d.id for d in readmes)).encode()
+    return {
+        "seed": seed,
+        "split": split,
+        "dpi": dpi,
+        "augmentations": augmentations,
+        "fonts": split_fonts(split),
+        "readmes": len(readmes),
+        "readme_ids_sha1": hashlib.sha1(ids).hexdigest(),
+    }
+
+
+def check_draw(out: Path, draw: dict) -> None:
+    """Refuse to resume ``out`` with another draw: its old pages would be kept beside new
+    ones without a word. A folder from before draws were recorded is adopted, with a note."""
+    import json
+    import sys
+
+    from literate.io import write_json_atomic
+
+    path = out / DRAW_FILE
+    if path.is_file():
+        try:
+            old = json.loads(path.read_text())
+        except (OSError, ValueError) as e:
+            raise BadValueError(f"--out {out}: unreadable {DRAW_FILE} ({e})") from e
+        changed = [f"{k} {old.get(k)!r} → {v!r}" for k, v in draw.items() if old.get(k) != v]
+        if changed:
+            raise DrawMismatch(
+                f"--out {out}: its pages were drawn otherwise ({'; '.join(changed)}): "
+                "use a new folder"
+            )
+        return
+    if any(out.glob("page-*.png")):
+        print(
+            f"literate: note: {out}: pages from before draws were recorded are kept as they are",
+            file=sys.stderr,
+        )
+    write_json_atomic(path, draw)
+
+
 def write_dataset(
     out: str | Path,
     n: int,
@@ -384,6 +440,7 @@ def write_dataset(
     from literate.io import make_folder
 
     out = make_folder(out, "--out")
+    check_draw(out, page_draw(seed, split, dpi, augmentations))
     counts: dict[str, int] = {}
     args = [(str(out), i, seed, split, dpi, augmentations) for i in range(n)]
     with Progress() as progress:

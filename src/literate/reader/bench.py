@@ -14,6 +14,7 @@ reader: ``--model`` or the bundled one; without either the table says so.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import torch
@@ -68,7 +69,7 @@ def page_set_record(page_dir: Path) -> dict:
     from literate.data.corpora import readme_cache_dir, readmes
 
     digest, kinds = hashlib.sha1(), {}
-    for truth in sorted(page_dir.glob("*.json")):
+    for truth in sorted(page_dir.glob("page-*.json")):
         digest.update(truth.read_bytes())
         source = json.loads(truth.read_text())["source"].split(":")
         kind = source[1] if source[0] == "generated" else source[0]
@@ -110,7 +111,7 @@ def run_bench(
     from rich.console import Console
     from rich.table import Table
 
-    from literate.data.pages import write_dataset
+    from literate.data.pages import DrawMismatch, write_dataset
     from literate.reader.evaluate import evaluate_reader
     from literate.reader.reader import Reader
 
@@ -121,7 +122,12 @@ def run_bench(
     console = Console(width=140)
     console.print(f"held-out sets: {n_pages} pages, {n_snips} snippets in {work_dir}")
     page_dir = work_dir / "held-out-pages"
-    write_dataset(page_dir, n_pages, 0, "test", 150, False, workers=max(1, threads))
+    try:
+        write_dataset(page_dir, n_pages, 0, "test", 150, False, workers=max(1, threads))
+    except DrawMismatch as e:  # the bench's own cache, drawn before the sources changed
+        console.print(f"re-rendering the held-out pages: {e}")
+        shutil.rmtree(page_dir)
+        write_dataset(page_dir, n_pages, 0, "test", 150, False, workers=max(1, threads))
     snip_dir = write_snippet_set(work_dir / "held-out-snippets", n_snips)
     readers, notes, gap = [Reader.from_pretrained(engine="tesseract")], [], None
     page_set = page_set_record(page_dir)
