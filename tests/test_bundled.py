@@ -79,11 +79,13 @@ def test_bundled_reproduction_record_is_there():
 
 
 @pytest.mark.slow
-def test_demo_runs(capsys):
+def test_demo_runs(capsys, monkeypatch):
     from helpers import DEMO_SCORES, printed_scores
 
     from literate.demo import run_demo
 
+    # rich sizes its tables to COLUMNS; a narrow terminal would wrap cells the parser reads
+    monkeypatch.setenv("COLUMNS", "160")
     run_demo()
     out = capsys.readouterr().out
     assert printed_scores(out) == DEMO_SCORES

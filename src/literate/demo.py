@@ -49,7 +49,8 @@ def make_sample(dest: Path = SAMPLE_DIR, dpi: int = 150) -> None:
 
 def _score_table(console: Console, rows: list[tuple[str, dict, float]]) -> None:
     table = Table(title="the sample page against its ground truth")
-    for col in ("engine", "word F1", "line F1@.5", "mean IoU", "NED", "NTED", "seconds"):
+    table.add_column("engine", justify="right", no_wrap=True)  # a label kept on one line
+    for col in ("word F1", "line F1@.5", "mean IoU", "NED", "NTED", "seconds"):
         table.add_column(col, justify="right")
     for name, s, seconds in rows:
         keys = ("word_f1", "line_f1_iou50", "mean_iou", "ned", "nted")
