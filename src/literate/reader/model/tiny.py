@@ -13,12 +13,14 @@ from transformers import (
     Kosmos2_5Processor,
 )
 
-from literate.reader.model.config import SIZES, reader_config
+from literate.reader.model.config import SIZES, ReaderSize, reader_config
 from literate.reader.model.tokenizer import build_char_tokenizer
 
 
-def build_processor(size: str = "tiny", coordinate_bins: int = 1024) -> Kosmos2_5Processor:
-    s = SIZES[size]
+def build_processor(
+    size: str | ReaderSize = "tiny", coordinate_bins: int = 1024
+) -> Kosmos2_5Processor:
+    s = SIZES[size] if isinstance(size, str) else size
     return Kosmos2_5Processor(
         Kosmos2_5ImageProcessorPil(max_patches=s.max_patches),
         build_char_tokenizer(coordinate_bins),
@@ -28,7 +30,7 @@ def build_processor(size: str = "tiny", coordinate_bins: int = 1024) -> Kosmos2_
 
 def build_reader(
     out_dir: str | Path | None = None,
-    size: str = "tiny",
+    size: str | ReaderSize = "tiny",
     coordinate_bins: int = 1024,
     seed: int = 0,
 ) -> tuple[Kosmos2_5ForConditionalGeneration, Kosmos2_5Processor]:
