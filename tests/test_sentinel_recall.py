@@ -36,6 +36,8 @@ def test_cases_are_seeded_and_hold_the_fact_at_the_distance(nano_tokenizer, fill
     assert a == b and a.distance == 120
     assert len(set(a.candidates)) == 8 and a.key in a.candidates
     assert all(len(c) == 5 and c.isdigit() for c in a.candidates)
+    lengths = {len(nano_tokenizer.encode(" " + c, add_special_tokens=False)) for c in a.candidates}
+    assert len(lengths) == 1  # a summed NLL cannot favour a shorter distractor
     assert a.prompt.startswith(FACT.format(key=a.key)) and a.prompt.endswith(QUESTION)
     middle = a.prompt[len(FACT.format(key=a.key)) : -len(QUESTION)]
     assert abs(len(nano_tokenizer.encode(middle, add_special_tokens=False)) - 120) <= 2

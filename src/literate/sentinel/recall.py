@@ -5,9 +5,12 @@ then the question. The model answers by ranking: the true key and ``n_candidates
 distractor keys are scored as continuations of the question under a KV policy, and the
 case counts as recalled when the true key has the lowest NLL. Chance is
 ``1 / n_candidates``, so a window that cannot reach the fact sits at chance, and a memory
-that carries it rises above. Ranking, not free generation, because a model of a few million
-parameters rarely copies five digits verbatim even from its own context, yet its likelihood
-still shows whether the digits reached it.
+that carries it rises above. The distractors take as many tokens as the key: a BPE
+tokenizer splits numbers unevenly (" 48213" may be four tokens, " 50000" two), and a summed
+NLL favours the shorter candidate by a token's worth of loss whatever the model remembers.
+Ranking, not free generation, because a model of a few million parameters rarely copies
+five digits verbatim even from its own context, yet its likelihood still shows whether the
+digits reached it.
 """
 
 from __future__ import annotations
@@ -37,17 +40,26 @@ def make_case(
     stretch of it) between the fact and the question."""
     if len(filler) < distance:
         raise ValueError(f"filler of {len(filler)} tokens is shorter than distance {distance}")
-    candidates: list[str] = []
-    while len(candidates) < n_candidates:  # distinct keys, in the order drawn (seeded)
+    key = str(rng.randrange(10_000, 100_000))
+    candidates = [key]
+    length = _n_tokens(tokenizer, key)
+    tries = 0
+    while len(candidates) < n_candidates:  # distinct distractors as long as the key (seeded)
+        if (tries := tries + 1) > 100_000:
+            raise ValueError(f"too few keys of {length} tokens for {n_candidates} candidates")
         draw = str(rng.randrange(10_000, 100_000))
-        if draw not in candidates:
+        if draw not in candidates and _n_tokens(tokenizer, draw) == length:
             candidates.append(draw)
-    key = candidates[0]
     rng.shuffle(candidates)
     start = rng.randrange(0, len(filler) - distance + 1)
     middle = tokenizer.decode(filler[start : start + distance], skip_special_tokens=True)
     prompt = FACT.format(key=key) + middle + QUESTION
     return RecallCase(prompt, key, tuple(candidates), distance)
+
+
+def _n_tokens(tokenizer, key: str) -> int:
+    """Tokens of the key as an answer (after the question's last word, so with a space)."""
+    return len(tokenizer.encode(" " + key, add_special_tokens=False))
 
 
 def recalled(stream: SentinelStream, case: RecallCase) -> bool:
