@@ -39,7 +39,7 @@ def main() -> None:
     from literate.io import write_result
     from literate.lm.train import load_model
     from literate.sentinel.bench import SENTINEL, _long_text
-    from literate.sentinel.recall import make_case
+    from literate.sentinel.recall import candidate_nlls, make_case
     from literate.sentinel.stream import SentinelStream
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -66,31 +66,26 @@ def main() -> None:
         ]
         for policy, budget in policies:
             stream = SentinelStream(model, tok, policy, budget, SENTINEL, block=512)
-            for probe in ("any length (old)", "key's length (now)"):
-                hits, margins = 0, []
-                for case, old_cands in zip(cases, old, strict=True):
-                    cands = old_cands if probe.startswith("any") else case.candidates
-                    state = stream.prefill(case.prompt)
-                    nll = {
-                        c: stream.continuation_nll(
-                            state, tok.encode(" " + c, add_special_tokens=False)
-                        )
-                        for c in cands
-                    }
-                    hits += min(nll, key=nll.get) == case.key
+            scores = {"any length (old)": [], "key's length (now)": []}  # (hit, margin)
+            for case, old_cands in zip(cases, old, strict=True):
+                state = stream.prefill(case.prompt)  # once per case, both candidate sets
+                for probe, cands in zip(scores, (old_cands, case.candidates), strict=True):
+                    nll = candidate_nlls(stream, state, cands)
                     rest = [v for c, v in nll.items() if c != case.key]
-                    margins.append(statistics.mean(rest) - nll[case.key])
+                    hit = min(nll, key=nll.get) == case.key
+                    scores[probe].append((hit, statistics.mean(rest) - nll[case.key]))
+            for probe, got in scores.items():
                 rows.append(
                     {
                         "probe": probe,
                         "policy": policy,
                         "budget": budget,
                         "distance": distance,
-                        "accuracy": hits / args.n,
-                        "key_margin_nats": statistics.mean(margins),
+                        "accuracy": sum(h for h, _ in got) / args.n,
+                        "key_margin_nats": statistics.mean(m for _, m in got),
                         "n": args.n,
                         "chance": 1 / 8,
-                    }  # fmt: skip
+                    }
                 )
                 print(rows[-1], f"{time.time() - t0:.0f} s", flush=True)
     table = Table(title=f"pass-key recall, {args.model} (chance 0.125)")

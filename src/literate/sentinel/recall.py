@@ -64,13 +64,17 @@ def _n_tokens(tokenizer, key: str) -> int:
 
 def recalled(stream: SentinelStream, case: RecallCase) -> bool:
     """Whether the true key is the most likely candidate after the prompt."""
-    state = stream.prefill(case.prompt)
-    tok = stream.tokenizer
-    nll = {
-        c: stream.continuation_nll(state, tok.encode(" " + c, add_special_tokens=False))
-        for c in case.candidates
-    }
+    nll = candidate_nlls(stream, stream.prefill(case.prompt), case.candidates)
     return min(nll, key=nll.get) == case.key
+
+
+def candidate_nlls(stream: SentinelStream, state, candidates) -> dict[str, float]:
+    """Each candidate's summed NLL as the answer after a prefilled prompt."""
+    tok = stream.tokenizer
+    return {
+        c: stream.continuation_nll(state, tok.encode(" " + c, add_special_tokens=False))
+        for c in candidates
+    }
 
 
 def recall_rows(
